@@ -1,0 +1,1 @@
+"""Shared package of the LinkedIn RSC connector: domain logic, models, ports and adapters."""

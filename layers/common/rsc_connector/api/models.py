@@ -1,0 +1,33 @@
+"""Request bodies of the API (responses are built by the logic modules as plain JSON)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CompanyName = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ActivationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    companyName: CompanyName
+
+
+class WidgetIntegration(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    integrationContext: str = Field(min_length=1, max_length=100)
+    integrationType: str = Field(min_length=1, max_length=100)
+    tenantType: str | None = Field(default=None, max_length=50)
+
+
+class IntegrationRequestBody(BaseModel):
+    """The configuration widget's onintegrate payload, forwarded by the ATS front end (assumption A4)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: str = Field(min_length=16, max_length=512)
+    requestId: str | None = Field(default=None, max_length=200)
+    integrations: list[WidgetIntegration] = Field(min_length=1, max_length=20)

@@ -1,0 +1,83 @@
+"""Every choice about LinkedIn's RSC API that public docs do not confirm, in one place.
+
+Each constant names the assumption it encodes (A1, A2, ...), matching docs/linkedin-assumptions.md.
+Both our client and the LinkedIn emulator import these, so correcting one against LinkedIn's partner
+sandbox corrects both. Facts that ARE documented (URLs, key fields, batch size 100, token lifetime)
+live in rsc_connector.linkedin.restli / client, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# A1 [UNCONFIRMED] HTTP status of a successful provisionedApplications CREATE. Our client accepts 200 or 201;
+# the emulator answers 201 with an x-restli-id header and the {key, credentials} body.
+PROVISION_CREATE_STATUSES: Final = frozenset({200, 201})
+
+# A2 [INFER] A duplicate uniqueForeignId on CREATE is HTTP 409 (docs: "conflict error").
+PROVISION_CONFLICT_STATUS: Final = 409
+
+# A3 [UNCONFIRMED] The customer's sign-in / Request step, done through a 3-legged OAuth redirect
+# (GET {oauth}/authorization -> member signs in, picks a contract, clicks Request -> 302 to our callback
+# with code and state). The code exchange (POST {oauth}/accessToken, grant_type=authorization_code, child
+# credentials) answers the usual {access_token, expires_in, scope} plus the integration request the member
+# made, in the same shape the configuration widget's `onintegrate` payload is assumed to have (A4):
+#   "integration_request": {"requestId": "...", "integrations": [ {integrationContext, integrationType,
+#                            tenantType}, ... ]}
+TOKEN_RESPONSE_INTEGRATION_REQUEST_FIELD: Final = "integration_request"  # noqa: S105 - a field name
+AUTHORIZATION_CODE_TTL_SECONDS: Final = 1800
+MEMBER_TOKEN_TTL_SECONDS: Final = 5_184_000  # LinkedIn's documented 60-day member token
+
+# A4 [UNCONFIRMED] The widget's data-onintegrate payload: a list of
+# {"integrationContext": urn, "integrationType": "RECRUITER_SYSTEM_CONNECT_COMPANY"|..., "tenantType": "RECRUITER"}
+# We accept both the bundled types the widget lists and the concrete atsIntegrations types.
+WIDGET_COMPANY_BUNDLE: Final = "RECRUITER_SYSTEM_CONNECT_COMPANY"
+WIDGET_CONTRACT_BUNDLE: Final = "RECRUITER_SYSTEM_CONNECT_CONTRACT"
+
+# A5 [UNCONFIRMED] The atsIntegrations entity's status field and its values. The customer-visible widget states
+# are "Request", "Partner ready", "Enabled"; we model them as:
+STATUS_FIELD: Final = "status"
+STATUS_REQUESTED: Final = "REQUESTED"  # the customer clicked Request; the partner has not named it yet
+STATUS_PARTNER_READY: Final = "PARTNER_READY"  # the partner set integrationName (our BATCH_PARTIAL_UPDATE)
+STATUS_ENABLED: Final = "ENABLED"  # the customer's Recruiter admin turned it on
+STATUS_DISABLED: Final = "DISABLED"  # turned off again in Recruiter
+ENABLED_AT_FIELD: Final = "enabledAt"  # epoch ms, or absent
+LAST_MODIFIED_AT_FIELD: Final = "lastModifiedAt"  # epoch ms
+
+# A6 [INFER] BATCH_PARTIAL_UPDATE / BATCH_UPDATE replies follow Rest.li: HTTP 200 with
+# {"results": {key: {"status": 204}}, "errors": {key: {"status": 4xx, "message": ...}}}.
+# A key that this child application was never granted (no integration request for that context) is a
+# per-entity 404 in "errors".
+
+# A7 [UNCONFIRMED] The push notification body is {"id": requestId, "type": EVENT_TYPE, "expiresAt": epoch ms},
+# POSTed to the CALLBACK_URL with X-LI-Signature: hmacsha256=<hex HMAC-SHA256 of the raw body>, keyed with the
+# CHILD application's client secret. The id is unique per event and is the requestId for the q=request finder.
+PUSH_SIGNATURE_HEADER: Final = "X-LI-Signature"
+PUSH_SIGNATURE_PREFIX: Final = "hmacsha256="
+PUSH_EVENT_INTEGRATION_STATUS_CHANGE: Final = "INTEGRATION_STATUS_CHANGE"
+PUSH_EVENT_EXPORT_CANDIDATE_PROFILE: Final = "EXPORT_CANDIDATE_PROFILE"
+PUSH_REQUEST_TTL_SECONDS: Final = 24 * 3600
+
+# A8 [UNCONFIRMED] GET atsIntegrations?q=request&requestId= answers {"elements": [entity, ...], "paging": {...}}
+# with the atsIntegrations entities that changed in that event (same entity shape as BATCH_GET results).
+
+# A9 [INFER] Error bodies follow LinkedIn's usual {"status": N, "serviceErrorCode": N, "message": "..."}.
+# Token errors: 65600 invalid token, 65601 revoked, 65602 expired.
+SERVICE_ERROR_INVALID_TOKEN: Final = 65600
+SERVICE_ERROR_REVOKED_TOKEN: Final = 65601
+SERVICE_ERROR_EXPIRED_TOKEN: Final = 65602
+
+# A10 [INFER] Contracts whose only product is Recruiter Lite are not offered RSC: the emulated sign-in step
+# refuses the Request with an explanation (LinkedIn Help a414363 says RSC is not available for Lite).
+CONTRACT_TYPES_ELIGIBLE: Final = frozenset({"RECRUITER_CORPORATE", "RECRUITER_PROFESSIONAL_SERVICES"})
+CONTRACT_TYPE_LITE: Final = "RECRUITER_LITE"
+
+# A11 [INFER] CALLBACK_URL must be HTTPS on port 80/443 in production. The emulator enforces it unless started
+# with allow_insecure_callbacks (the local stack serves plain HTTP on 127.0.0.1).
+
+# A12 [INFER from Rest.li's CompoundKey.toString] In protocol-1.0 batch responses (results/statuses/errors)
+# the map keys of a compound-key resource such as atsIntegrations are the canonical key string: fields
+# sorted by name, names and values form-URL-encoded (java.net.URLEncoder), joined by "&", e.g. "dataProvider=
+# ATS&integrationContext=urn%3Ali%3Aorganization%3A1&integrationType=ONE_CLICK_EXPORT&tenantType=RECRUITER".
+# Clients must not compare them as raw strings with the keys they sent: parse both as unordered field sets.
+BATCH_RESPONSE_KEY_VALUES_URL_ENCODED: Final = True

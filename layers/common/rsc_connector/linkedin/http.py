@@ -1,0 +1,180 @@
+"""HTTP to LinkedIn: client-credentials tokens cached per application, retries, 401 -> new token once.
+
+Token rules (linkedin-rsc-api.md 1.1, RSC-106, CRM-005): request by POST with a form body, reuse one token for
+all calls of an application until shortly before expiry, and on a 401 mint a new one and retry once.
+Secrets and tokens never appear in logs or exception messages.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from rsc_connector.clock import Clock, SystemClock
+from rsc_connector.observability import logger
+
+RENEW_BEFORE_EXPIRY_SECONDS = 60
+TIMEOUT = (3.05, 20.0)
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"AppCredentials(client_id={self.client_id!r}, client_secret=***)"
+
+
+class LinkedInError(Exception):
+    """LinkedIn answered with an error we could not recover from."""
+
+    def __init__(self, status: int, message: str, service_error_code: int | None = None) -> None:
+        super().__init__(f"LinkedIn HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+        self.service_error_code = service_error_code
+
+
+def error_from_response(resp: requests.Response) -> LinkedInError:
+    try:
+        body = resp.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    message = str(body.get("message") or body.get("error_description") or body.get("error") or resp.reason)
+    code = body.get("serviceErrorCode")
+    return LinkedInError(resp.status_code, message[:300], code if isinstance(code, int) else None)
+
+
+class TokenCache:
+    """One client-credentials token per LinkedIn application, shared by every call in this container."""
+
+    def __init__(self, session: requests.Session, oauth_base_url: str, clock: Clock | None = None) -> None:
+        self._session = session
+        self._url = oauth_base_url.rstrip("/") + "/accessToken"
+        self._clock = clock or SystemClock()
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self.minted = 0
+
+    def get(self, app: AppCredentials) -> str:
+        with self._lock:
+            cached = self._tokens.get(app.client_id)
+            if cached and cached[1] - RENEW_BEFORE_EXPIRY_SECONDS > self._clock.now():
+                return cached[0]
+            token, expires_at = self._mint(app)
+            self._tokens[app.client_id] = (token, expires_at)
+            return token
+
+    def invalidate(self, app: AppCredentials, token: str) -> None:
+        with self._lock:
+            cached = self._tokens.get(app.client_id)
+            if cached and cached[0] == token:
+                del self._tokens[app.client_id]
+
+    def _mint(self, app: AppCredentials) -> tuple[str, float]:
+        resp = self._session.post(
+            self._url,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": app.client_id,
+                "client_secret": app.client_secret,
+            },
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=TIMEOUT,
+        )
+        if resp.status_code != 200:
+            raise error_from_response(resp)
+        body = resp.json()
+        # LinkedIn's docs show expires_in as a string ("1800"); accept a number or a string.
+        expires_in = float(body["expires_in"])
+        self.minted += 1
+        logger.info("linkedin token minted", extra={"client_id": app.client_id, "expires_in": expires_in})
+        return str(body["access_token"]), self._clock.now() + expires_in
+
+
+class LinkedInHttp:
+    """Authenticated calls with bounded retries on 429/5xx/timeouts and one token renewal on 401."""
+
+    def __init__(
+        self,
+        api_base_url: str,
+        oauth_base_url: str,
+        *,
+        session: requests.Session | None = None,
+        clock: Clock | None = None,
+        max_attempts: int = 4,
+        backoff_base: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.api_base_url = api_base_url.rstrip("/")
+        self.oauth_base_url = oauth_base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.tokens = TokenCache(self.session, self.oauth_base_url, clock)
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.sleep = sleep
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        app: AppCredentials,
+        *,
+        params: list[tuple[str, str]] | dict[str, str] | None = None,
+        json: Any = None,
+        restli_method: str | None = None,
+        ok: frozenset[int] = frozenset({200, 201, 204}),
+    ) -> requests.Response:
+        url = self.api_base_url + path
+        headers: dict[str, str] = {}
+        if restli_method:
+            headers["X-RestLi-Method"] = restli_method
+        if json is not None:
+            headers["Content-Type"] = "application/json"
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            token = self.tokens.get(app)
+            try:
+                resp = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers={**headers, "Authorization": f"Bearer {token}"},
+                    timeout=TIMEOUT,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt >= self.max_attempts:
+                    raise LinkedInError(503, f"LinkedIn did not answer ({type(exc).__name__})") from None
+                self._backoff(attempt, None)
+                continue
+            if resp.status_code == 401 and not renewed:
+                # The token expired or was revoked early: mint a new one and retry once (CRM-005).
+                renewed = True
+                self.tokens.invalidate(app, token)
+                logger.info("linkedin 401, renewing token", extra={"client_id": app.client_id, "path": path})
+                continue
+            if resp.status_code in RETRYABLE_STATUSES and attempt < self.max_attempts:
+                self._backoff(attempt, resp.headers.get("Retry-After"))
+                continue
+            if resp.status_code not in ok:
+                raise error_from_response(resp)
+            return resp
+
+    def _backoff(self, attempt: int, retry_after: str | None) -> None:
+        delay = self.backoff_base * (2 ** (attempt - 1))
+        if retry_after and retry_after.isdigit():
+            delay = max(delay, float(retry_after))
+        self.sleep(min(delay, 10.0) * (0.5 + random.random() / 2))  # noqa: S311 - jitter, not crypto

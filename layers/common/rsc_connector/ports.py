@@ -1,0 +1,51 @@
+"""Ports: what the logic needs from the outside world. Adapters implement them; unit tests use fakes."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from rsc_connector.domain import Account, Contract, ContractStatus
+
+
+class StateRepository(Protocol):
+    """Accounts, contracts and OAuth states (DynamoDB in AWS, rsc_connector.adapters.dynamodb)."""
+
+    def get_account(self, account_id: str) -> Account | None: ...
+
+    def save_account(self, account: Account) -> None: ...
+
+    def put_oauth_state(self, state_hash: str, account_id: str, user_id: str, expires_at: float) -> None: ...
+
+    def consume_oauth_state(
+        self, state_hash: str, now: float, account_id: str | None = None, user_id: str | None = None
+    ) -> dict[str, Any]:
+        """Delete and return the state iff it exists, is unexpired and (when given) matches account and user.
+
+        Raises InvalidOAuthState otherwise, leaving it untouched.
+        """
+        ...
+
+    def get_contract(self, account_id: str, contract_id: str) -> Contract | None: ...
+
+    def list_contracts(self, account_id: str) -> list[Contract]: ...
+
+    def create_contract_if_absent(self, contract: Contract) -> Contract:
+        """Store a new contract, or return the stored one unchanged if it exists."""
+        ...
+
+    def update_contract(
+        self, contract: Contract, *, allowed_from: frozenset[ContractStatus], expected_version: int
+    ) -> Contract:
+        """Conditional write: only if the stored status is in allowed_from and the version matches.
+
+        Raises StaleWrite otherwise.
+        """
+        ...
+
+
+class SecretStore(Protocol):
+    def get_json(self, name: str) -> dict[str, Any]: ...
+
+    def put_json(self, name: str, value: dict[str, Any], description: str = "") -> None:
+        """Create the secret or store a new version of it."""
+        ...

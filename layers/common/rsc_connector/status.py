@@ -1,0 +1,95 @@
+"""What the ATS admin sees on the integration page: every contract, its status and the next step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rsc_connector.auth.claims import Caller
+from rsc_connector.domain import Account, Contract, ContractStatus
+from rsc_connector.ports import StateRepository
+
+STATUS_LABELS = {
+    ContractStatus.ACTIVATION_STARTED: "Activation started",
+    ContractStatus.PARTNER_READY: "Partner ready",
+    ContractStatus.ENABLED: "Enabled",
+    ContractStatus.SYNCING: "Enabled - syncing history",
+    ContractStatus.SYNCED: "Enabled - history synced",
+    ContractStatus.SYNC_FAILED: "Enabled - history sync failed",
+    ContractStatus.DISABLED: "Disabled at LinkedIn",
+    ContractStatus.DEACTIVATING: "Deactivating",
+    ContractStatus.DEACTIVATED: "Deactivated",
+}
+
+COMPANY_FEATURES = ["One-Click Export", "In-ATS Indicator", "Profile Widget"]
+CONTRACT_FEATURES = ["Recruiter seats", "InMail history", "Notes history", "InMail stub profiles"]
+
+
+def next_step(contract: Contract) -> str:
+    status = contract.status
+    if contract.last_error and status == ContractStatus.ACTIVATION_STARTED:
+        return (
+            "LinkedIn did not accept the setup last time. Click ACTIVATE again to retry; "
+            f"LinkedIn said: {contract.last_error}"
+        )
+    if status == ContractStatus.ACTIVATION_STARTED:
+        return "Finish signing in to LinkedIn and click Request for this contract."
+    if status == ContractStatus.PARTNER_READY:
+        return (
+            "Ask your LinkedIn Recruiter admin to open Recruiter > Admin Settings > ATS and turn on this "
+            "integration with both company-level and contract-level access."
+        )
+    if status == ContractStatus.DISABLED:
+        return "The integration was turned off in Recruiter. Turn it on again in Recruiter > Admin Settings > ATS."
+    if status == ContractStatus.DEACTIVATED:
+        return "Click ACTIVATE to connect this contract again."
+    missing = []
+    if not contract.company_level:
+        missing.append("company-level access")
+    if not contract.contract_level:
+        missing.append("contract-level access")
+    if missing:
+        return (
+            f"Ask your LinkedIn Recruiter admin to also turn on {' and '.join(missing)} in Recruiter > "
+            "Admin Settings > ATS."
+        )
+    return "Nothing to do."
+
+
+def contract_view(contract: Contract) -> dict[str, Any]:
+    return {
+        "contractId": contract.contract_id,
+        "contractUrn": contract.contract_urn,
+        "organizationUrn": contract.organization_urn,
+        "status": contract.status.value,
+        "statusLabel": STATUS_LABELS[contract.status],
+        "accessLevels": {"companyLevel": contract.company_level, "contractLevel": contract.contract_level},
+        "features": {
+            "active": (COMPANY_FEATURES if contract.company_level else [])
+            + (CONTRACT_FEATURES if contract.contract_level else []),
+            "inactive": ([] if contract.company_level else COMPANY_FEATURES)
+            + ([] if contract.contract_level else CONTRACT_FEATURES),
+        },
+        "lastLinkedInContactAt": contract.last_linkedin_contact_at,
+        "lastLinkedInAnswerAt": contract.last_linkedin_answer_at,
+        "lastError": contract.last_error,
+        "updatedAt": contract.updated_at,
+        "nextStep": next_step(contract),
+    }
+
+
+def account_status(caller: Caller, account_id: str, repo: StateRepository) -> dict[str, Any]:
+    caller.ensure_account(account_id)
+    account: Account | None = repo.get_account(account_id)
+    contracts = sorted(repo.list_contracts(account_id), key=lambda c: c.created_at)
+    if account is None or account.child_app is None:
+        next_step_text = "Click ACTIVATE to connect LinkedIn Recruiter (Admin or Owner, Enterprise plan)."
+    elif not contracts:
+        next_step_text = "Sign in to LinkedIn from the ACTIVATE dialog, choose your contract and click Request."
+    else:
+        next_step_text = "Click ACTIVATE again to connect another Recruiter contract."
+    return {
+        "accountId": account_id,
+        "activated": bool(account and account.child_app),
+        "contracts": [contract_view(c) for c in contracts],
+        "nextStep": next_step_text,
+    }
