@@ -50,3 +50,76 @@ def ats_token(
         **extra,
     }
     return jwt.encode(claims, key)
+
+
+# -- playing the customer's people at the LinkedIn emulator -------------------------------------------
+def add_member(
+    linkedin_base_url: str,
+    member_id: str = "m-ada",
+    contracts: list[dict[str, str]] | None = None,
+    email: str = "ada@acme.example",
+) -> dict[str, Any]:
+    import requests
+
+    body = {
+        "memberId": member_id,
+        "firstName": "Ada",
+        "lastName": "Admin",
+        "email": email,
+        "contracts": contracts
+        or [{"contractId": "7001", "name": "Acme Recruiter", "type": "RECRUITER_CORPORATE", "organizationId": "5001"}],
+    }
+    resp = requests.post(f"{linkedin_base_url}/_control/members", json=body, timeout=5)
+    resp.raise_for_status()
+    return body
+
+
+def member_clicks_request(
+    authorization_url: str, member_id: str = "m-ada", contract_urn: str | None = "urn:li:contract:7001"
+) -> Any:
+    """The member signs in on LinkedIn's page, picks the contract and clicks Request; returns the reply."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    import requests
+
+    parts = urlsplit(authorization_url)
+    form = dict(parse_qsl(parts.query))
+    form.update({"member": member_id, "action": "request"})
+    if contract_urn:
+        form["contract"] = contract_urn
+    page = requests.get(authorization_url, timeout=5)
+    assert page.status_code == 200, page.text
+    return requests.post(f"{parts.scheme}://{parts.netloc}{parts.path}", data=form, allow_redirects=False, timeout=5)
+
+
+def redirect_params(resp: Any) -> dict[str, str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    assert resp.status_code == 302, (resp.status_code, resp.text[:500])
+    return dict(parse_qsl(urlsplit(resp.headers["Location"]).query))
+
+
+def load_handler(function_dir: str) -> Any:
+    """Import functions/<dir>/app.py under a unique name (every handler module is called app.py)."""
+    import importlib.util
+    import sys
+
+    name = f"handler_{function_dir}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "functions" / function_dir / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeLambdaContext:
+    function_name = "test-fn"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-fn"
+    aws_request_id = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000

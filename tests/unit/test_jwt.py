@@ -4,7 +4,6 @@ import base64
 import json
 
 import pytest
-
 from rsc_connector.auth import jwt
 
 KEY = "k" * 40

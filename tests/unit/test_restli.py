@@ -1,7 +1,6 @@
 """Rest.li 1.0 batch keys as LinkedIn's Postman collection sends them."""
 
 import pytest
-
 from rsc_connector.linkedin import restli
 from rsc_connector.linkedin.api import rsc_integration_keys
 

@@ -1,0 +1,1 @@
+"""Developer tools: template validation and OpenAPI generation."""
