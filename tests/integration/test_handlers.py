@@ -104,14 +104,14 @@ def test_missing_authorizer_context_is_401(aws: Any) -> None:
 def test_authorizer_refuses_bad_tokens(aws: Any) -> None:
     handler = load_handler("authorizer")
     event = load_event("authorizer_invalid_token")
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         handler.lambda_handler(event, FakeLambdaContext())
     event = copy.deepcopy(event)
     event["headers"] = {"Authorization": "Bearer " + ats_token(key="wrong-key" * 5)}
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         handler.lambda_handler(event, FakeLambdaContext())
     event["headers"] = {}
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         handler.lambda_handler(event, FakeLambdaContext())
 
 
