@@ -101,3 +101,35 @@ def test_sample_events_exist_for_every_api_function() -> None:
 def test_events_are_valid_json() -> None:
     for path in Path(ROOT / "events").glob("*.json"):
         json.loads(path.read_text())
+
+
+def test_openapi_document_is_generated_from_the_code() -> None:
+    from devtools.openapi import build
+
+    committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert committed == json.loads(build()), "docs/openapi.json is stale: run `make openapi`"
+
+
+def test_every_template_route_is_served_by_its_functions_routes() -> None:
+    import importlib
+
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+    from rsc_connector.api import routes
+
+    groups = {
+        "KickoffFunction": routes.kickoff_routes,
+        "OAuthCallbackFunction": routes.oauth_callback_routes,
+        "StatusFunction": routes.status_routes,
+    }
+    importlib.import_module("rsc_connector.api.resolver")
+    for name, fn in functions().items():
+        events = [e for e in fn["Properties"].get("Events", {}).values() if e["Type"] == "Api"]
+        if not events:
+            continue
+        app = APIGatewayRestResolver(enable_validation=True)
+        groups[name](app)
+        spec = json.loads(app.get_openapi_json_schema())
+        for event in events:
+            path, method = event["Properties"]["Path"], event["Properties"]["Method"].lower()
+            assert method in spec["paths"].get(path, {}), f"{name} does not serve {method.upper()} {path}"

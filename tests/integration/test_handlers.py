@@ -49,8 +49,8 @@ def test_invalid_activation_body_is_422_naming_the_field(aws: Any) -> None:
     [
         ("{not json", "application/json", "INVALID_JSON", 400),
         ("[1, 2]", "application/json", "INVALID_JSON", 400),
-        ('{"companyName": "Acme"}', "text/plain", "UNSUPPORTED_CONTENT_TYPE", 400),
-        (json.dumps({"companyName": "x" * 70_000}), "application/json", "BODY_TOO_LARGE", 400),
+        ('{"companyName": "Acme"}', "text/plain", "UNSUPPORTED_CONTENT_TYPE", 415),
+        (json.dumps({"companyName": "x" * 70_000}), "application/json", "BODY_TOO_LARGE", 413),
         ('{"companyName": "Acme", "extra": 1}', "application/json", "INVALID_REQUEST", 422),
     ],
 )

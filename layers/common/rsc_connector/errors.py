@@ -25,6 +25,16 @@ class BadRequest(DomainError):
     code = "BAD_REQUEST"
 
 
+class UnsupportedMediaType(DomainError):
+    status = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    code = "UNSUPPORTED_CONTENT_TYPE"
+
+
+class PayloadTooLarge(DomainError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    code = "BODY_TOO_LARGE"
+
+
 class InvalidOAuthState(DomainError):
     """The OAuth `state` is unknown, expired, already used, or belongs to another account or user."""
 

@@ -11,7 +11,10 @@ from http import HTTPStatus
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from pydantic import BaseModel
 
 from rsc_connector.auth.claims import Caller
@@ -47,11 +50,23 @@ def build_resolver(*registrations: Callable[[APIGatewayRestResolver], None]) -> 
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[str]:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return error_response(HTTPStatus.BAD_REQUEST, "INVALID_JSON", "The body is not valid JSON.")
+        try:
+            json_body(app)  # a body of the wrong kind (array, text/plain, too large) says so first
+        except DomainError as body_error:
+            return _domain(body_error)
         return error_response(
             HTTPStatus.UNPROCESSABLE_ENTITY,
             "INVALID_REQUEST",
             "The request is not valid.",
             _validation_details(exc.errors()),
+        )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _content_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_CONTENT_TYPE", "Send the body as application/json."
         )
 
     @app.exception_handler(ConfigurationError)
@@ -68,9 +83,16 @@ def build_resolver(*registrations: Callable[[APIGatewayRestResolver], None]) -> 
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side.")
 
+    app.use(middlewares=[_body_guard])
     for register in registrations:
         register(app)
     return app
+
+
+def _body_guard(app: APIGatewayRestResolver, next_middleware: Any) -> Any:
+    """Every body is a JSON object of bounded size, before validation sees it (no 500 on odd input)."""
+    json_body(app)
+    return next_middleware(app)
 
 
 def caller_of(app: APIGatewayRestResolver) -> Caller:
@@ -88,17 +110,17 @@ def public_base_url(app: APIGatewayRestResolver, configured: str) -> str:
 
 def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
     """The JSON object body, or a 4xx: wrong content type, too large, not JSON, not an object."""
-    from rsc_connector.errors import BadRequest
+    from rsc_connector.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
     event = app.current_event
     content_type = (event.headers or {}).get("content-type") or (event.headers or {}).get("Content-Type") or ""
     raw = event.body or ""
     if len(raw.encode()) > MAX_BODY_BYTES:
-        raise BadRequest("The request body is too large.", code="BODY_TOO_LARGE")
+        raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
     if not raw:
         return {}
     if "json" not in content_type.lower():
-        raise BadRequest("Send the body as application/json.", code="UNSUPPORTED_CONTENT_TYPE")
+        raise UnsupportedMediaType("Send the body as application/json.")
     try:
         body = json.loads(raw)
     except ValueError:
@@ -106,19 +128,3 @@ def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.", code="INVALID_JSON")
     return body
-
-
-def parse_body(app: APIGatewayRestResolver, model: type[BodyT]) -> BodyT:
-    """Validate the JSON body against a pydantic model; a 422 with the fields at fault otherwise."""
-    from pydantic import ValidationError
-
-    from rsc_connector.errors import DomainError as _DomainError
-
-    try:
-        return model.model_validate(json_body(app))
-    except ValidationError as exc:
-        error = _DomainError(
-            "The request is not valid.", code="INVALID_REQUEST", details=_validation_details(exc.errors())
-        )
-        error.status = HTTPStatus.UNPROCESSABLE_ENTITY
-        raise error from None
