@@ -94,7 +94,7 @@ def test_translated_template_keeps_every_function_and_route() -> None:
 
 def test_sample_events_exist_for_every_api_function() -> None:
     names = {p.stem for p in (ROOT / "events").glob("*.json")}
-    for fn in ("kickoff", "oauth_callback", "status", "authorizer"):
+    for fn in ("kickoff", "oauth_callback", "status", "authorizer", "linkedin_webhook", "enablement_poll"):
         assert any(n.startswith(fn + "_") for n in names), f"events/{fn}_*.json missing"
 
 
@@ -121,6 +121,7 @@ def test_every_template_route_is_served_by_its_functions_routes() -> None:
         "KickoffFunction": routes.kickoff_routes,
         "OAuthCallbackFunction": routes.oauth_callback_routes,
         "StatusFunction": routes.status_routes,
+        "LinkedInWebhookFunction": routes.webhook_routes,
     }
     importlib.import_module("rsc_connector.api.resolver")
     for name, fn in functions().items():

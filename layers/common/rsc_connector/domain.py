@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -78,6 +79,15 @@ class Contract(BaseModel):
     last_linkedin_contact_at: float | None = None
     last_linkedin_answer_at: float | None = None
     last_error: str | None = None
+    # What LinkedIn last told us per integration type: {"status", "lastModifiedAt", "enabledAt"} (A5).
+    integrations: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    partner_ready_at: float | None = None
+    enabled_at: float | None = None
+    last_poll_at: float | None = None
+    last_push_at: float | None = None
+    next_poll_at: float | None = None  # None: not polled (DISABLED, DEACTIVATED, not yet requested)
+    sync_id: str | None = None  # the initial sync this enablement started (deterministic)
+    sync_execution_arn: str | None = None
     version: int = Field(default=1, ge=1)
 
 

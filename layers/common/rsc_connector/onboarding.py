@@ -316,6 +316,36 @@ class Onboarding:
                     f"setting {', '.join(result.errors)} on {integration_type.value} failed",
                 )
 
+    def renotify(self, caller: Caller, account_id: str, contract_id: str, public_base_url: str) -> Contract:
+        """Re-send the partner-side setup of a contract stuck before Enabled (idempotent), and poll it soon."""
+        caller.ensure_account(account_id)
+        caller.require_admin("re-send the LinkedIn setup")
+        account = self._account(account_id)
+        contract = self.repo.get_contract(account_id, contract_id)
+        if contract is None:
+            raise NotFound(f"contract {contract_id} not found")
+        if contract.status not in PARTNER_READY_FROM:
+            raise Conflict(
+                f"Contract {contract_id} is {contract.status.value}; "
+                "re-notifying is only for contracts waiting on LinkedIn.",
+                code="NOT_WAITING",
+            )
+        request = IntegrationRequest(contract.organization_urn, contract.contract_urn, contract.request_id)
+        customer = CustomerApi(self.linkedin, self.customer_credentials(account))
+        try:
+            self._set_up_at_linkedin(customer, account, request, public_base_url)
+        except (LinkedInError, LinkedInUnavailable) as exc:
+            self._record(account_id, contract_id, last_error=exc.message, contacted=True)
+            raise LinkedInUnavailable(f"LinkedIn did not accept the setup: {exc.message}") from None
+        return self._record(
+            account_id,
+            contract_id,
+            to=ContractStatus.PARTNER_READY,
+            contacted=True,
+            answered=True,
+            next_poll_at=self.clock.now(),
+        )
+
     def _record(
         self,
         account_id: str,
@@ -340,6 +370,10 @@ class Onboarding:
                 changes["last_linkedin_answer_at"] = now
             if to is not None and current.status in PARTNER_READY_FROM:
                 changes["status"] = to
+                if to == ContractStatus.PARTNER_READY:
+                    # From now on the enablement poll watches for the Recruiter admin's toggle.
+                    changes["partner_ready_at"] = current.partner_ready_at or now
+                    changes.setdefault("next_poll_at", now + 60)
             try:
                 return self.repo.update_contract(
                     current.model_copy(update=changes),

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     ATS_JWT_SECRET_NAME: NonEmpty
     ATS_API_SECRET_NAME: str = ""
     CUSTOMER_SECRET_PREFIX: NonEmpty
+    INITIAL_SYNC_STATE_MACHINE_ARN: str = ""
     # Seconds an OAuth state stays valid (the 10 minutes).
     OAUTH_STATE_TTL_SECONDS: int = Field(default=600, gt=0)
 

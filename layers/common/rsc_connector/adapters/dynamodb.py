@@ -19,6 +19,8 @@ from rsc_connector.adapters import aws
 from rsc_connector.domain import Account, Contract, ContractStatus
 from rsc_connector.errors import InvalidOAuthState
 
+POLL_INDEX_PK = "POLL"
+
 
 class StaleWrite(Exception):
     """A conditional write lost: the item moved on (another writer, or a stale view)."""
@@ -124,6 +126,10 @@ class DynamoStateRepository:
             "type": "contract",
         }
         item.update(contract.model_dump(mode="json"))
+        if contract.next_poll_at is not None:
+            # Sparse index of contracts the enablement poll must look at, ordered by when they are due.
+            item["gsi1pk"] = POLL_INDEX_PK
+            item["gsi1sk"] = f"{contract.next_poll_at:017.3f}#{contract.account_id}#{contract.contract_id}"
         return to_item(item)
 
     def get_contract(self, account_id: str, contract_id: str) -> Contract | None:
@@ -169,3 +175,73 @@ class DynamoStateRepository:
                 raise StaleWrite(f"contract {contract.contract_id} changed concurrently") from None
             raise
         return new
+
+    def contracts_due_for_poll(self, now: float, limit: int) -> list[Contract]:
+        """Contracts whose next poll time has come, most overdue first (gsi1, eventually consistent)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": "gsi1",
+            "KeyConditionExpression": Key("gsi1pk").eq(POLL_INDEX_PK) & Key("gsi1sk").lte(f"{now:017.3f}#~"),
+            "Limit": min(limit, 1000),
+        }
+        while len(items) < limit:
+            page = self.table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [Contract.model_validate(from_item(i)) for i in items[:limit]]
+
+    # -- LinkedIn call budgets -------------------------------------------------------------------
+    def consume_daily_calls(self, app_key: str, resource: str, day: str, calls: int, limit: int) -> bool:
+        """Atomically count `calls` against an app's daily budget; False (and nothing counted) if over."""
+        try:
+            self.table.update_item(
+                Key={"pk": f"BUDGET#{app_key}#{resource}", "sk": day},
+                UpdateExpression="ADD calls :n SET #ttl = if_not_exists(#ttl, :ttl)",
+                ConditionExpression=Attr("calls").not_exists() | Attr("calls").lte(limit - calls),
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={":n": calls, ":ttl": _day_ttl(day)},
+            )
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+    def daily_calls(self, app_key: str, resource: str, day: str) -> int:
+        item = self.table.get_item(Key={"pk": f"BUDGET#{app_key}#{resource}", "sk": day}).get("Item") or {}
+        return int(item.get("calls", 0))
+
+    # -- push notifications ----------------------------------------------------------------------
+    def notification_seen(self, account_id: str, notification_id: str) -> bool:
+        key = {"pk": f"PUSH#{account_id}", "sk": notification_id}
+        return "Item" in self.table.get_item(Key=key, ConsistentRead=True)
+
+    def record_notification(self, account_id: str, notification_id: str, event_type: str, now: float) -> bool:
+        """Remember a processed push for 7 days; False if it was already recorded."""
+        try:
+            self.table.put_item(
+                Item=to_item(
+                    {
+                        "pk": f"PUSH#{account_id}",
+                        "sk": notification_id,
+                        "type": "push",
+                        "event_type": event_type,
+                        "received_at": now,
+                        "ttl": int(now) + 7 * 86400,
+                    }
+                ),
+                ConditionExpression=Attr("pk").not_exists(),
+            )
+            return True
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+
+
+def _day_ttl(day: str) -> int:
+    from datetime import UTC, datetime
+
+    return int(datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC).timestamp()) + 3 * 86400

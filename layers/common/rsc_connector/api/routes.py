@@ -33,6 +33,19 @@ def kickoff_routes(app: APIGatewayRestResolver) -> None:
         base = public_base_url(app, onboarding.settings.PUBLIC_BASE_URL)
         return _json(onboarding.activate(caller_of(app), accountId, body.companyName, base))
 
+    @app.post(
+        "/accounts/<accountId>/linkedin/contracts/<contractId>/renotify",
+        summary="Re-send the partner-side setup of a contract stuck in Partner ready, and check it again soon",
+        tags=["onboarding"],
+    )
+    def renotify(accountId: str, contractId: str) -> Response[Any]:  # noqa: N803
+        from rsc_connector import services
+        from rsc_connector.status import contract_view
+
+        onboarding = services.onboarding()
+        base = public_base_url(app, onboarding.settings.PUBLIC_BASE_URL)
+        return _json(contract_view(onboarding.renotify(caller_of(app), accountId, contractId, base)))
+
 
 def oauth_callback_routes(app: APIGatewayRestResolver) -> None:
     @app.get(
@@ -83,3 +96,18 @@ def status_routes(app: APIGatewayRestResolver) -> None:
         from rsc_connector.status import account_status
 
         return _json(account_status(caller_of(app), accountId, services.state_repository()))
+
+
+def webhook_routes(app: APIGatewayRestResolver) -> None:
+    @app.post(
+        "/linkedin/notifications/<accountId>",
+        summary="LinkedIn's push to the customer's CALLBACK_URL (X-LI-Signature verified; no ATS token)",
+        tags=["linkedin"],
+    )
+    def notification(accountId: str) -> Response[Any]:  # noqa: N803
+        from rsc_connector import services
+
+        event = app.current_event
+        raw = event.decoded_body or ""
+        headers = {k: v for k, v in (event.headers or {}).items() if isinstance(v, str)}
+        return _json(services.push_receiver().receive(accountId, headers, raw.encode()))

@@ -1,0 +1,399 @@
+"""Enablement: from Partner ready to Enabled (and Disabled), by the scheduled poll and by LinkedIn's push.
+
+Both paths end in `Enablement.observe`, the one piece of code that turns what LinkedIn reports about a
+contract's four integrations into a status, access levels and, on reaching Enabled, exactly one start of the
+initial sync. Observations are applied per integration type only when they are newer than what we hold
+(LinkedIn's lastModifiedAt, assumption A5), and every write is conditional on the contract's version, so a
+stale poll never moves a contract backwards and a poll racing a push start one execution.
+
+Poll schedule (per contract; each poll of an account is one BATCH_GET for up to 25 contracts):
+  waiting (Partner ready)  < 1 h: every minute; < 24 h: every 5 min; < 7 days: every 30 min; then every 6 h
+  enabled with one level    every 30 min (to notice the second toggle and a disable)
+  fully enabled             every hour (to notice a disable if the push is lost)
+  disabled / deactivated    not polled (a push, a re-notify or an admin's status refresh brings them back)
+Worst case for one application (one contract): 60 + 23 * 12 = 336 calls on its first day, 48/day after.
+A per-application daily budget (POLL_DAILY_BUDGET of LinkedIn's 5,000) is enforced before every call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rsc_connector.adapters.dynamodb import StaleWrite
+from rsc_connector.clock import Clock
+from rsc_connector.domain import (
+    COMPANY_LEVEL_TYPES,
+    CONTRACT_LEVEL_TYPES,
+    Account,
+    Contract,
+    ContractStatus,
+    IntegrationType,
+)
+from rsc_connector.errors import Conflict, LinkedInUnavailable, NotFound
+from rsc_connector.linkedin import assumptions as A
+from rsc_connector.linkedin import restli
+from rsc_connector.linkedin.api import CustomerApi, rsc_integration_keys
+from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp
+from rsc_connector.observability import logger
+from rsc_connector.ports import SecretStore, StateRepository, SyncStarter
+
+ATS_INTEGRATIONS_DAILY_LIMIT = 5_000  # LinkedIn's documented limit per application per UTC day
+POLL_DAILY_BUDGET = 4_000  # the poll's share; the rest stays for setup, re-notify and push follow-ups
+CONTRACTS_PER_CALL = 100 // 4  # four keys per contract, 100 keys per Rest.li batch
+MAX_CONTRACTS_PER_RUN = 5_000
+POLL_WORKERS = 8
+
+ACTIVE = frozenset({ContractStatus.ENABLED, ContractStatus.SYNCING, ContractStatus.SYNCED, ContractStatus.SYNC_FAILED})
+WAITING = frozenset({ContractStatus.ACTIVATION_STARTED, ContractStatus.PARTNER_READY})
+FROZEN = frozenset({ContractStatus.DEACTIVATING, ContractStatus.DEACTIVATED})
+
+
+def utc_day(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d")
+
+
+def poll_interval(contract: Contract, now: float) -> float | None:
+    """Seconds until this contract's next poll, or None when it is not polled at all."""
+    if contract.status in WAITING:
+        waited = now - (contract.partner_ready_at or contract.created_at)
+        if waited < 3600:
+            return 60
+        if waited < 86400:
+            return 300
+        if waited < 7 * 86400:
+            return 1800
+        return 6 * 3600
+    if contract.status in ACTIVE:
+        return 3600 if contract.company_level and contract.contract_level else 1800
+    return None
+
+
+def next_poll_at(contract: Contract, now: float) -> float | None:
+    interval = poll_interval(contract, now)
+    if interval is None:
+        return None
+    # Up to 10% deterministic jitter, so thousands of contracts activated together do not poll in lockstep.
+    digest = hashlib.sha256(f"{contract.account_id}/{contract.contract_id}".encode()).digest()
+    return now + interval * (1 + (digest[0] / 255) * 0.1)
+
+
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def execution_name(account_id: str, contract_id: str, sync_id: str) -> str:
+    """`{account}-{contract}-{syncId}`, within Step Functions' 80 characters of [A-Za-z0-9_-]."""
+    raw = f"{account_id}-{contract_id}-{sync_id}"
+    name = _NAME_UNSAFE.sub("_", raw)
+    if name != raw or len(name) > 80:
+        digest = hashlib.sha256(raw.encode()).hexdigest()[:10]
+        name = f"{name[:69]}-{digest}"
+    return name
+
+
+@dataclass
+class Observation:
+    """One integration's state as LinkedIn reported it."""
+
+    integration_type: IntegrationType
+    context: str
+    status: str | None  # None: LinkedIn does not know this integration (per-entity 404)
+    last_modified_at: int
+    enabled_at: int | None = None
+
+    @classmethod
+    def from_entity(cls, entity: dict[str, Any]) -> Observation | None:
+        try:
+            integration_type = IntegrationType(str(entity.get("integrationType")))
+        except ValueError:
+            return None
+        enabled = entity.get(A.ENABLED_AT_FIELD)
+        return cls(
+            integration_type=integration_type,
+            context=str(entity.get("integrationContext", "")),
+            status=str(entity.get(A.STATUS_FIELD) or "") or None,
+            last_modified_at=int(entity.get(A.LAST_MODIFIED_AT_FIELD) or 0),
+            enabled_at=int(enabled) if isinstance(enabled, int | float) else None,
+        )
+
+
+@dataclass
+class PollReport:
+    contracts_due: int = 0
+    contracts_polled: int = 0
+    linkedin_calls: int = 0
+    skipped_for_budget: int = 0
+    errors: int = 0
+    transitions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Enablement:
+    repo: StateRepository
+    secrets: SecretStore
+    linkedin: LinkedInHttp
+    sync: SyncStarter
+    clock: Clock
+
+    # -- the one transition logic ----------------------------------------------------------------
+    def observe(self, contract: Contract, observations: Iterable[Observation], source: str) -> Contract:
+        """Apply what LinkedIn reported to the contract (conditional write, retried on a lost race)."""
+        observations = list(observations)
+        for _ in range(8):
+            current = self.repo.get_contract(contract.account_id, contract.contract_id)
+            if current is None:
+                raise NotFound(f"contract {contract.contract_id} not found")
+            updated = self._apply(current, observations, source)
+            try:
+                saved = self.repo.update_contract(
+                    updated, allowed_from=frozenset({current.status}), expected_version=current.version
+                )
+            except StaleWrite:
+                continue
+            if saved.status != current.status:
+                logger.info(
+                    "contract status changed",
+                    extra={
+                        "account_id": saved.account_id,
+                        "contract_id": saved.contract_id,
+                        "from": current.status.value,
+                        "to": saved.status.value,
+                        "source": source,
+                    },
+                )
+            return self._ensure_sync_started(saved)
+        raise Conflict("The contract is changing too often; try again.")
+
+    def _apply(self, contract: Contract, observations: list[Observation], source: str) -> Contract:
+        now = self.clock.now()
+        integrations = {k: dict(v) for k, v in contract.integrations.items()}
+        for obs in observations:
+            expected_context = (
+                contract.contract_urn if obs.integration_type in CONTRACT_LEVEL_TYPES else contract.organization_urn
+            )
+            if obs.context != expected_context:
+                continue
+            held = integrations.get(obs.integration_type.value, {})
+            if obs.last_modified_at < int(held.get("lastModifiedAt", 0)):
+                continue  # stale: LinkedIn has told us something newer already
+            integrations[obs.integration_type.value] = {
+                "status": obs.status,
+                "lastModifiedAt": obs.last_modified_at,
+                "enabledAt": obs.enabled_at,
+            }
+
+        def enabled(types: tuple[IntegrationType, ...]) -> bool:
+            return all(integrations.get(t.value, {}).get("status") == A.STATUS_ENABLED for t in types)
+
+        company, contract_level = enabled(COMPANY_LEVEL_TYPES), enabled(CONTRACT_LEVEL_TYPES)
+        changes: dict[str, Any] = {
+            "integrations": integrations,
+            "company_level": company,
+            "contract_level": contract_level,
+            "updated_at": now,
+            "last_linkedin_answer_at": now,
+            "last_poll_at" if source == "poll" else "last_push_at": now,
+        }
+        status = contract.status
+        if status not in FROZEN:
+            if company or contract_level:
+                if status in WAITING or status == ContractStatus.DISABLED:
+                    status = ContractStatus.ENABLED
+                    changes["enabled_at"] = now
+                    changes["sync_id"] = self._sync_id(integrations)
+                    changes["sync_execution_arn"] = None
+            elif status in ACTIVE and any(v.get("status") == A.STATUS_DISABLED for v in integrations.values()):
+                status = ContractStatus.DISABLED
+        changes["status"] = status
+        if status == ContractStatus.PARTNER_READY and contract.partner_ready_at is None:
+            changes["partner_ready_at"] = now
+        updated = contract.model_copy(update=changes)
+        return updated.model_copy(update={"next_poll_at": next_poll_at(updated, now)})
+
+    @staticmethod
+    def _sync_id(integrations: dict[str, dict[str, Any]]) -> str:
+        """Deterministic per enablement: the earliest enabledAt of the integrations now enabled."""
+        stamps = [
+            int(v.get("enabledAt") or v.get("lastModifiedAt") or 0)
+            for v in integrations.values()
+            if v.get("status") == A.STATUS_ENABLED
+        ]
+        return f"initial-{min(stamps) if stamps else 0}"
+
+    def _ensure_sync_started(self, contract: Contract) -> Contract:
+        """Start the initial sync for this enablement once: the execution name makes a second start a no-op."""
+        if contract.status not in ACTIVE or not contract.sync_id or contract.sync_execution_arn:
+            return contract
+        name = execution_name(contract.account_id, contract.contract_id, contract.sync_id)
+        arn = self.sync.start(
+            name,
+            {
+                "accountId": contract.account_id,
+                "contractId": contract.contract_id,
+                "syncId": contract.sync_id,
+                "organizationUrn": contract.organization_urn,
+                "contractUrn": contract.contract_urn,
+            },
+        )
+        logger.info(
+            "initial sync started",
+            extra={"account_id": contract.account_id, "contract_id": contract.contract_id, "execution": name},
+        )
+        for _ in range(5):
+            current = self.repo.get_contract(contract.account_id, contract.contract_id)
+            if current is None or current.sync_id != contract.sync_id or current.sync_execution_arn:
+                return current or contract
+            try:
+                return self.repo.update_contract(
+                    current.model_copy(update={"sync_execution_arn": arn}),
+                    allowed_from=frozenset({current.status}),
+                    expected_version=current.version,
+                )
+            except StaleWrite:
+                continue
+        return contract
+
+    # -- credentials and budget ------------------------------------------------------------------
+    def _customer(self, account: Account) -> CustomerApi:
+        if account.child_app is None:
+            raise NotFound(f"account {account.account_id} has no LinkedIn application")
+        value = self.secrets.get_json(account.child_app.secret_name)
+        return CustomerApi(self.linkedin, AppCredentials(str(value["client_id"]), str(value["client_secret"])))
+
+    def _spend(self, account: Account, calls: int, limit: int) -> bool:
+        assert account.child_app is not None
+        return self.repo.consume_daily_calls(
+            account.child_app.key, "atsIntegrations", utc_day(self.clock.now()), calls, limit
+        )
+
+    # -- the poll --------------------------------------------------------------------------------
+    def poll(self, limit: int = MAX_CONTRACTS_PER_RUN) -> PollReport:
+        """One scheduled run: every due contract, grouped per account into as few BATCH_GETs as possible."""
+        started = time.monotonic()
+        now = self.clock.now()
+        due = self.repo.contracts_due_for_poll(now, limit)
+        report = PollReport(contracts_due=len(due))
+        by_account: dict[str, list[Contract]] = defaultdict(list)
+        for contract in due:
+            by_account[contract.account_id].append(contract)
+        with ThreadPoolExecutor(max_workers=POLL_WORKERS) as pool:
+            for part in pool.map(self._poll_account, by_account.items()):
+                report.contracts_polled += part.contracts_polled
+                report.linkedin_calls += part.linkedin_calls
+                report.skipped_for_budget += part.skipped_for_budget
+                report.errors += part.errors
+                report.transitions.extend(part.transitions)
+        logger.info(
+            "enablement poll finished",
+            extra={**report.__dict__, "transitions": len(report.transitions), "seconds": time.monotonic() - started},
+        )
+        return report
+
+    def _poll_account(self, item: tuple[str, list[Contract]]) -> PollReport:
+        account_id, contracts = item
+        report = PollReport()
+        account = self.repo.get_account(account_id)
+        if account is None or account.child_app is None:
+            return report
+        for start in range(0, len(contracts), CONTRACTS_PER_CALL):
+            chunk = contracts[start : start + CONTRACTS_PER_CALL]
+            if not self._spend(account, 1, POLL_DAILY_BUDGET):
+                report.skipped_for_budget += len(chunk)
+                for contract in chunk:
+                    self._postpone(contract, until_next_day=True)
+                continue
+            report.linkedin_calls += 1
+            try:
+                observed = self._batch_get(account, chunk)
+            except (LinkedInError, LinkedInUnavailable) as exc:
+                report.errors += 1
+                logger.warning("enablement poll failed", extra={"account_id": account_id, "problem": str(exc)[:200]})
+                for contract in chunk:
+                    self._postpone(contract)
+                continue
+            for contract in chunk:
+                before = contract.status
+                after = self.observe(contract, observed, "poll")
+                report.contracts_polled += 1
+                if after.status != before:
+                    report.transitions.append(f"{account_id}/{contract.contract_id}: {before} -> {after.status}")
+        return report
+
+    def _batch_get(self, account: Account, contracts: list[Contract]) -> list[Observation]:
+        keys = [k for c in contracts for k in rsc_integration_keys(c.organization_urn, c.contract_urn)]
+        unique = list({restli.entity_key(k): k for k in keys}.values())
+        result = self._customer(account).get_integrations(unique)
+        observations = []
+        for entity in result.ok.values():
+            obs = Observation.from_entity(entity) if isinstance(entity, dict) else None
+            if obs:
+                observations.append(obs)
+        return observations
+
+    def _postpone(self, contract: Contract, until_next_day: bool = False) -> None:
+        """Move a contract's next poll later after a failure or an exhausted budget (never lose it)."""
+        now = self.clock.now()
+        if until_next_day:
+            day_end = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            when = day_end.timestamp() + 86400 + 60
+        else:
+            when = now + max(300.0, poll_interval(contract, now) or 300.0)
+        current = self.repo.get_contract(contract.account_id, contract.contract_id)
+        if current is None or current.next_poll_at is None:
+            return
+        with contextlib.suppress(StaleWrite):  # someone else just updated it, and set its next poll
+            self.repo.update_contract(
+                current.model_copy(update={"next_poll_at": when}),
+                allowed_from=frozenset({current.status}),
+                expected_version=current.version,
+            )
+
+    def poll_contract_now(self, contract: Contract) -> Contract:
+        """Poll one contract at once (after a re-notify or an admin's refresh), within the same budget."""
+        account = self.repo.get_account(contract.account_id)
+        if account is None or account.child_app is None:
+            raise NotFound(f"account {contract.account_id} has not been activated")
+        if not self._spend(account, 1, ATS_INTEGRATIONS_DAILY_LIMIT):
+            raise LinkedInUnavailable("Today's LinkedIn call budget for this customer is used up; try tomorrow.")
+        try:
+            observed = self._batch_get(account, [contract])
+        except LinkedInError as exc:
+            raise LinkedInUnavailable(f"LinkedIn did not answer the status check: {exc.message}") from None
+        return self.observe(contract, observed, "poll")
+
+    # -- the push ----------------------------------------------------------------------------------
+    def integration_status_changed(self, account: Account, request_id: str) -> list[Contract]:
+        """LinkedIn's INTEGRATION_STATUS_CHANGE push: fetch what changed, then the same transitions."""
+        if not self._spend(account, 1, ATS_INTEGRATIONS_DAILY_LIMIT):
+            raise LinkedInUnavailable("Today's LinkedIn call budget for this customer is used up.")
+        customer = self._customer(account)
+        try:
+            resp = customer.http.call(
+                "GET",
+                "/atsIntegrations",
+                customer.app,
+                params={"q": "request", "requestId": request_id},
+                ok=frozenset({200}),
+            )
+        except LinkedInError as exc:
+            raise LinkedInUnavailable(f"LinkedIn did not return the change: {exc.message}") from None
+        observations = [
+            obs
+            for obs in (Observation.from_entity(e) for e in resp.json().get("elements") or [] if isinstance(e, dict))
+            if obs is not None
+        ]
+        contexts = {o.context for o in observations}
+        touched = [
+            c
+            for c in self.repo.list_contracts(account.account_id)
+            if c.contract_urn in contexts or c.organization_urn in contexts
+        ]
+        return [self.observe(c, observations, "push") for c in touched]

@@ -1,0 +1,1 @@
+"""The main job: the ATS admin's story, played on the embedded local stack."""
