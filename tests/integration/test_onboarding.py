@@ -13,7 +13,7 @@ from rsc_connector.auth.claims import Caller
 from rsc_connector.clock import FixedClock
 from rsc_connector.domain import ContractStatus
 from rsc_connector.errors import InvalidOAuthState, NotFound, RequirementNotMet
-from rsc_connector.linkedin.api import IntegrationRequest
+from rsc_connector.linkedin.api import integration_request_from_widget
 from rsc_connector.linkedin.http import LinkedInHttp
 from rsc_connector.onboarding import Onboarding
 from rsc_connector.settings import Settings
@@ -187,7 +187,13 @@ def test_other_account_state_is_rejected_and_stays_usable(
     onboarding: Onboarding, aws: Any, env: dict[str, str]
 ) -> None:
     started = onboarding.activate(ADMIN, "acct-1", "Acme Corp", BASE)
-    request = IntegrationRequest("urn:li:organization:5001", "urn:li:contract:7001")
+    # the member clicked Request in the configuration widget (not the redirect)
+    payload = requests.post(
+        f"{onboarding.settings.LINKEDIN_API_BASE_URL.rsplit('/v2', 1)[0]}/_control/widget-request",
+        json={"clientId": started["widget"]["apiKey"], "member": "m-ada", "contract": "urn:li:contract:7001"},
+        timeout=5,
+    ).json()
+    request = integration_request_from_widget(payload["integrations"], payload["requestId"])
     intruder = Caller(account_id="acct-2", user_id="u-x", role="owner", plan="enterprise")
     before = _snapshot(aws, env)
     with pytest.raises(InvalidOAuthState, match="another account"):
@@ -197,7 +203,8 @@ def test_other_account_state_is_rejected_and_stays_usable(
         onboarding.widget_request(same_account_other_user, "acct-1", started["state"], request, BASE)
     assert _snapshot(aws, env) == before
     # the rightful admin can still use it
-    onboarding.widget_request(ADMIN, "acct-1", started["state"], request, BASE)
+    contract = onboarding.widget_request(ADMIN, "acct-1", started["state"], request, BASE)
+    assert contract.status == ContractStatus.PARTNER_READY
 
 
 def test_expired_linkedin_token_is_renewed_once_and_the_call_retried(onboarding: Onboarding, linkedin: Any) -> None:
