@@ -10,7 +10,9 @@ def build() -> str:
     from rsc_connector.api import routes
     from rsc_connector.api.resolver import build_resolver
 
-    app = build_resolver(routes.kickoff_routes, routes.oauth_callback_routes, routes.status_routes, routes.webhook_routes)
+    app = build_resolver(
+        routes.kickoff_routes, routes.oauth_callback_routes, routes.status_routes, routes.webhook_routes
+    )
     return app.get_openapi_json_schema(
         title="LinkedIn RSC connector API",
         version="0.1.0",

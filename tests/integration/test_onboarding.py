@@ -218,3 +218,25 @@ def test_expired_linkedin_token_is_renewed_once_and_the_call_retried(onboarding:
     assert onboarding.linkedin.tokens.minted == minted_before + 1
     partner_calls = emulator_requests(linkedin, "/provisionedApplications")
     assert [c["status"] for c in partner_calls][-3:-1] == [401, 200]
+
+
+def test_every_call_still_works_when_query_tunneled(onboarding: Onboarding, linkedin: Any, monkeypatch: Any) -> None:
+    # Given a query limit so small that every call with a query goes through Rest.li query tunneling
+    import rsc_connector.linkedin.http as http_module
+
+    monkeypatch.setattr(http_module, "MAX_QUERY_BYTES", 10)
+    # When the whole onboarding runs (finder GET, batch_partial_update POST, batch_update PUT)
+    _, params = activate_and_request(onboarding)
+    onboarding.oauth_callback(params, BASE)
+    # Then LinkedIn accepted the tunneled forms, and the contract is Partner ready
+    assert onboarding.repo.get_contract("acct-1", "7001").status == ContractStatus.PARTNER_READY  # type: ignore[union-attr]
+    tunneled = [
+        r for r in emulator_requests(linkedin, "/") if "x-http-method-override" in {k.lower() for k in r["headers"]}
+    ]
+    assert {
+        r["headers"].get("X-HTTP-Method-Override") or r["headers"].get("x-http-method-override") for r in tunneled
+    } >= {
+        "GET",
+        "PUT",
+        "POST",
+    }

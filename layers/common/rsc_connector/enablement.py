@@ -81,8 +81,9 @@ def next_poll_at(contract: Contract, now: float) -> float | None:
     interval = poll_interval(contract, now)
     if interval is None:
         return None
-    # Up to 10% deterministic jitter, so thousands of contracts activated together do not poll in lockstep.
-    digest = hashlib.sha256(f"{contract.account_id}/{contract.contract_id}".encode()).digest()
+    # Up to 10% deterministic jitter per account, so thousands of customers activated together do not poll in
+    # lockstep, while the contracts of one account stay aligned and share one BATCH_GET.
+    digest = hashlib.sha256(contract.account_id.encode()).digest()
     return now + interval * (1 + (digest[0] / 255) * 0.1)
 
 

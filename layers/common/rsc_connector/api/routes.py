@@ -38,7 +38,7 @@ def kickoff_routes(app: APIGatewayRestResolver) -> None:
         summary="Re-send the partner-side setup of a contract stuck in Partner ready, and check it again soon",
         tags=["onboarding"],
     )
-    def renotify(accountId: str, contractId: str) -> Response[Any]:  # noqa: N803
+    def renotify(accountId: str, contractId: str) -> Response[Any]:
         from rsc_connector import services
         from rsc_connector.status import contract_view
 
@@ -104,7 +104,7 @@ def webhook_routes(app: APIGatewayRestResolver) -> None:
         summary="LinkedIn's push to the customer's CALLBACK_URL (X-LI-Signature verified; no ATS token)",
         tags=["linkedin"],
     )
-    def notification(accountId: str) -> Response[Any]:  # noqa: N803
+    def notification(accountId: str) -> Response[Any]:
         from rsc_connector import services
 
         event = app.current_event

@@ -7,12 +7,15 @@ Secrets and tokens never appear in logs or exception messages.
 
 from __future__ import annotations
 
+import json as json_module
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -22,6 +25,29 @@ from rsc_connector.observability import logger
 RENEW_BEFORE_EXPIRY_SECONDS = 60
 TIMEOUT = (3.05, 20.0)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_QUERY_BYTES = 4000  # LinkedIn answers 414 above 4 KB of query; tunnel before that
+FORM = "application/x-www-form-urlencoded"
+
+
+def tunnel(method: str, query: str, body: bytes | None) -> tuple[str, bytes, dict[str, str]]:
+    """Rest.li query tunneling: POST with X-HTTP-Method-Override; the query moves into the body.
+
+    Without an entity the body is the form-encoded query; with one (PUT/POST batches) it is multipart/mixed
+    with the query part first and the JSON entity second.
+    """
+    headers = {"X-HTTP-Method-Override": method.upper()}
+    if body is None:
+        return "POST", query.encode(), {**headers, "Content-Type": FORM}
+    boundary = "restli-" + secrets.token_hex(12)
+    parts = (
+        (
+            f"--{boundary}\r\nContent-Type: {FORM}\r\n\r\n{query}\r\n"
+            f"--{boundary}\r\nContent-Type: application/json\r\n\r\n"
+        ).encode()
+        + body
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return "POST", parts, {**headers, "Content-Type": f"multipart/mixed; boundary={boundary}"}
 
 
 @dataclass(frozen=True)
@@ -139,8 +165,19 @@ class LinkedInHttp:
         headers: dict[str, str] = {}
         if restli_method:
             headers["X-RestLi-Method"] = restli_method
+        data: bytes | None = None
         if json is not None:
             headers["Content-Type"] = "application/json"
+            data = json_module.dumps(json, separators=(",", ":")).encode()
+        query = urlencode(params or {}, doseq=True)
+        http_method = method
+        if len(query) > MAX_QUERY_BYTES:
+            # Rest.li query tunneling: a 100-key batch URL is longer than LinkedIn's 4 KB query limit (414).
+            http_method, data, tunnel_headers = tunnel(method, query, data)
+            headers.update(tunnel_headers)
+            query = ""
+        if query:
+            url = f"{url}?{query}"
         renewed = False
         attempt = 0
         while True:
@@ -148,10 +185,9 @@ class LinkedInHttp:
             token = self.tokens.get(app)
             try:
                 resp = self.session.request(
-                    method,
+                    http_method,
                     url,
-                    params=params,
-                    json=json,
+                    data=data,
                     headers={**headers, "Authorization": f"Bearer {token}"},
                     timeout=TIMEOUT,
                 )

@@ -1,0 +1,196 @@
+"""LinkedInEmulator: the server's lifecycle and an in-process mirror of the control API."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+from . import control
+from .clock import Clock
+from .context import Context
+from .push import PushDispatcher
+from .server import EmulatorHTTPServer, Router
+from .state import EmulatorState
+
+
+class LinkedInEmulator:
+    """An HTTP stand-in for LinkedIn's RSC partner API on 127.0.0.1 (see docs/linkedin-emulator.md).
+
+    ``port=0`` picks a free port at the first ``start``; later starts reuse that port.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        partner_client_id: str = "partner-id",
+        partner_client_secret: str = "partner-secret",
+        clock: Clock | None = None,
+        allow_insecure_callbacks: bool = True,
+        daily_limits: Mapping[str, int] | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.state = EmulatorState(self.clock, partner_client_id, partner_client_secret, daily_limits)
+        self.pushes = PushDispatcher(self.state)
+        self.context = Context(self.state, self.clock, self.pushes, allow_insecure_callbacks)
+        self._router = Router(self.context)
+        self._host = host
+        self._port = port
+        self._verbose = verbose
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lifecycle = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    def start(self) -> LinkedInEmulator:
+        with self._lifecycle:
+            if self._server is not None:
+                raise RuntimeError("The emulator is already running")
+            server = EmulatorHTTPServer((self._host, self._port), self._router, verbose=self._verbose)
+            self._port = server.server_address[1]
+            self.pushes.start()
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="linkedin-emulator", daemon=True
+            )
+            thread.start()
+            self._server, self._thread = server, thread
+            return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections, cancel delayed pushes. ``start`` may be called again."""
+        with self._lifecycle:
+            server, thread = self._server, self._thread
+            if server is None or thread is None:
+                return
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+            thread.join()
+            self.pushes.stop()
+            self._server = self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def __enter__(self) -> LinkedInEmulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- addresses ------------------------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self._port}"
+
+    @property
+    def api_base_url(self) -> str:
+        """Stands for https://api.linkedin.com/v2."""
+        return f"{self.base_url}/v2"
+
+    @property
+    def oauth_base_url(self) -> str:
+        """Stands for https://www.linkedin.com/oauth/v2."""
+        return f"{self.base_url}/oauth/v2"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.base_url}/_control"
+
+    # -- in-process control API (same rules as /_control) -----------------------------------------------
+
+    def add_member(
+        self,
+        member_id: str,
+        *,
+        first_name: str = "",
+        last_name: str = "",
+        email: str | None = None,
+        contracts: Iterable[Mapping[str, Any]] = (),
+    ) -> dict[str, Any]:
+        """Contracts as in the control API: ``{"contractId", "name", "type", "organizationId"}``."""
+        body: dict[str, Any] = {"memberId": member_id, "contracts": [dict(c) for c in contracts]}
+        if first_name:
+            body["firstName"] = first_name
+        if last_name:
+            body["lastName"] = last_name
+        if email is not None:
+            body["email"] = email
+        return control.add_member(self.context, body)[1]
+
+    def widget_request(
+        self, client_id: str, member: str, contract: str | None = None, *, bundled: bool = False
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"clientId": client_id, "member": member, "bundled": bundled}
+        if contract is not None:
+            body["contract"] = contract
+        return control.widget_request(self.context, body)
+
+    def set_integration_status(
+        self,
+        *,
+        organization: str | None = None,
+        contract: str | None = None,
+        company_level: bool | None = None,
+        contract_level: bool | None = None,
+        client_id: str | None = None,
+        wait: bool = False,
+    ) -> dict[str, Any]:
+        body = {
+            "organization": organization,
+            "contract": contract,
+            "companyLevel": company_level,
+            "contractLevel": contract_level,
+            "clientId": client_id,
+            "wait": wait,
+        }
+        return control.change_status(self.context, body)
+
+    def set_push_settings(self, mode: str | None = None, delay_seconds: float | None = None) -> dict[str, Any]:
+        return control.set_push_settings(self.context, {"mode": mode, "delaySeconds": delay_seconds})
+
+    def sent_pushes(self) -> list[dict[str, Any]]:
+        return control.pushes(self.context)
+
+    def redeliver(self, push_id: str) -> dict[str, Any]:
+        return control.redeliver(self.context, push_id)
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self.state.lock:
+            return list(self.state.request_log)
+
+    def clear_requests(self) -> None:
+        with self.state.lock:
+            self.state.request_log.clear()
+
+    def usage(self) -> dict[str, dict[str, dict[str, int]]]:
+        return self.state.usage_view()
+
+    def set_limits(self, limits: Mapping[str, int | None]) -> dict[str, int]:
+        return control.set_limits(self.context, dict(limits))
+
+    def set_client_credentials_allowed(self, client_id: str, allowed: bool) -> dict[str, Any]:
+        return control.set_app(self.context, client_id, {"allowClientCredentials": allowed})
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.state.snapshot()
+
+    def reset(self) -> None:
+        self.state.reset()
