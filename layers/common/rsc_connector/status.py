@@ -71,6 +71,13 @@ def contract_view(contract: Contract) -> dict[str, Any]:
         },
         "lastLinkedInContactAt": contract.last_linkedin_contact_at,
         "lastLinkedInAnswerAt": contract.last_linkedin_answer_at,
+        "lastPollAt": contract.last_poll_at,
+        "lastPushAt": contract.last_push_at,
+        "nextPollAt": contract.next_poll_at,
+        "enabledAt": contract.enabled_at,
+        "initialSync": (
+            {"syncId": contract.sync_id, "executionArn": contract.sync_execution_arn} if contract.sync_id else None
+        ),
         "lastError": contract.last_error,
         "updatedAt": contract.updated_at,
         "nextStep": next_step(contract),
