@@ -1,0 +1,197 @@
+"""The main job: an ATS admin connects LinkedIn Recruiter, played end to end on the embedded local stack.
+
+Every step goes through the real path: HTTP to the API adapter (with the real Lambda authorizer), the real
+handlers, moto as AWS (resources from template.yaml), and the LinkedIn emulator playing LinkedIn's side.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from rsc_demo.ats import AtsBackend, AtsUser
+from rsc_demo.linkedin_people import LinkedInPeople
+
+ACCOUNT = "acme-1042"
+COMPANY = "Acme Corp"
+ORG = "urn:li:organization:5001"
+CORPORATE = "urn:li:contract:7001"
+LITE = "urn:li:contract:7002"
+
+OWNER = AtsUser(ACCOUNT, "u-olivia", "Olivia Owner", "owner", "enterprise")
+RECRUITER = AtsUser(ACCOUNT, "u-rita", "Rita Recruiter", "recruiter", "enterprise")
+PLUS_OWNER = AtsUser("globex-77", "u-paul", "Paul (Globex, Plus plan)", "owner", "plus")
+
+
+class Printer:
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+        self.step_no = 0
+
+    def title(self, text: str) -> None:
+        self.out.write(f"\n{'=' * 78}\n{text}\n{'=' * 78}\n")
+
+    def step(self, text: str) -> None:
+        self.step_no += 1
+        self.out.write(f"\n[{self.step_no}] {text}\n")
+
+    def line(self, text: str = "", indent: int = 4) -> None:
+        wrapped = textwrap.fill(text, width=110, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2))
+        self.out.write((wrapped or "") + "\n")
+        self.out.flush()
+
+
+def contract_table(printer: Printer, status: dict[str, Any]) -> None:
+    printer.line(f"LinkedIn Recruiter integration - account {status['accountId']}")
+    if not status["contracts"]:
+        printer.line("(no contract connected yet)", 6)
+    for c in status["contracts"]:
+        levels = c["accessLevels"]
+        printer.line(
+            f"Contract {c['contractId']} ({c['contractUrn']}): {c['statusLabel']}   "
+            f"company-level {'on' if levels['companyLevel'] else 'off'}, "
+            f"contract-level {'on' if levels['contractLevel'] else 'off'}",
+            6,
+        )
+        if c["features"]["active"]:
+            printer.line("active features: " + ", ".join(c["features"]["active"]), 8)
+        if c["features"]["inactive"] and c["status"] != "PARTNER_READY":
+            printer.line("inactive features: " + ", ".join(c["features"]["inactive"]), 8)
+        if c.get("initialSync"):
+            printer.line(f"initial sync: {c['initialSync']['syncId']} started", 8)
+        printer.line("next step: " + c["nextStep"], 8)
+    printer.line("account: " + status["nextStep"], 6)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def run_story(stack: Any, out: TextIO = sys.stdout) -> dict[str, Any]:
+    """Play the story on a started LocalStack; returns what a test needs to check it."""
+    p = Printer(out)
+    ats = AtsBackend(stack.api_url)
+    people = LinkedInPeople(stack.linkedin.base_url)
+    p.title("LinkedIn Recruiter System Connect - the ATS admin's story, on the embedded local stack")
+    p.line(f"AWS (moto server, resources from template.yaml): {stack.moto_url}", 0)
+    p.line(f"Connector API (real handlers + Lambda authorizer):  {stack.api_url}", 0)
+    p.line(f"LinkedIn (emulator):                               {stack.linkedin.base_url}", 0)
+
+    p.step("At LinkedIn, Acme's Recruiter admin Ada holds seats on two contracts")
+    people.add_member(
+        "ada",
+        "Ada",
+        "Admin",
+        "ada@acme.example",
+        [
+            {"contractId": "7001", "name": "Acme Recruiter", "type": "RECRUITER_CORPORATE", "organizationId": "5001"},
+            {"contractId": "7002", "name": "Acme Lite", "type": "RECRUITER_LITE", "organizationId": "5001"},
+        ],
+    )
+    p.line("Acme Recruiter (Recruiter Corporate, urn:li:contract:7001) and Acme Lite (Recruiter Lite, 7002)")
+
+    p.step(f"{PLUS_OWNER.name} clicks ACTIVATE")
+    refused_plan = ats.activate(PLUS_OWNER, "Globex")
+    p.line(f"HTTP {refused_plan.status} {refused_plan.error.get('code')}: {refused_plan.error.get('message')}")
+    p.step(f"{RECRUITER.name} (role recruiter, Acme) clicks ACTIVATE")
+    refused_role = ats.activate(RECRUITER, COMPANY)
+    p.line(f"HTTP {refused_role.status} {refused_role.error.get('code')}: {refused_role.error.get('message')}")
+
+    p.step(f"{OWNER.name} (Owner, Enterprise) clicks ACTIVATE")
+    activation = ats.activate(OWNER, COMPANY)
+    assert activation.status == 200, activation.body
+    app = activation.body["childApplication"]
+    p.line(f"LinkedIn application {'provisioned' if app['created'] else 'found'}: {app['key']}")
+    p.line(f"The ATS opens LinkedIn's sign-in: {activation.body['authorizationUrl'][:100]}...")
+    p.line("next step: " + activation.body["nextStep"])
+    again = ats.activate(OWNER, COMPANY)
+    p.line(
+        f"(a second click on ACTIVATE reuses the same application: created={again.body['childApplication']['created']})"
+    )
+    url = activation.body["authorizationUrl"]
+
+    p.step("At LinkedIn: Ada signs in and sees her contracts")
+    people.open_sign_in(url)
+    page = people.sign_in(url, "ada")
+    for choice in people.contract_choices(page):
+        p.line("( ) " + choice, 6)
+    p.line("She picks Acme Lite and clicks Request:")
+    lite = people.request(url, "ada", LITE)
+    p.line(f"LinkedIn answers {lite.status}: {lite.words}", 6)
+
+    p.step("She picks Acme Recruiter and clicks Request")
+    requested = people.request(url, "ada", CORPORATE)
+    p.line(f"LinkedIn redirects the browser ({requested.status}) to our callback: {str(requested.location)[:90]}...")
+    back = ats.http.get(str(requested.location), allow_redirects=False, timeout=30)
+    p.line(f"Our callback names the integrations, sets CALLBACK_URL and the viewers, and answers {back.status_code}")
+    p.line(f"-> back to the ATS page: {back.headers.get('Location')}")
+
+    p.step("The ATS integration page")
+    status = ats.status(OWNER).body
+    contract_table(p, status)
+    partner_ready = status["contracts"][0]["status"] if status["contracts"] else None
+
+    p.step("Replaying the same LinkedIn redirect (a stolen or double-submitted link)")
+    replay = ats.http.get(str(requested.location), allow_redirects=False, timeout=30)
+    p.line(f"HTTP {replay.status_code}: {replay.json()['error']['message']}")
+
+    # -- enablement (issue 3) --------------------------------------------------------------------------
+    p.step("LinkedIn's pushes get lost; Acme's Recruiter admin turns on company-level access in Recruiter")
+    people.pushes("drop")
+    people.recruiter_admin_sets(ORG, CORPORATE, company_level=True, contract_level=None)
+    p.line("Recruiter > Admin Settings > ATS: company-level access ON (push dropped on the way)")
+    p.line("ATS page still says: " + ats.status(OWNER).body["contracts"][0]["statusLabel"])
+    p.line(f"{OWNER.name} clicks 'Notify partner' (re-notify), which also schedules an immediate check:")
+    renotified = ats.renotify(OWNER, "7001")
+    p.line(f"HTTP {renotified.status}: {renotified.body.get('statusLabel')}", 6)
+    fired = stack.fire_schedule("EnablementPollFunction")
+    p.line(f"The scheduled enablement poll runs: {fired.result}")
+    status = ats.status(OWNER).body
+    contract_table(p, status)
+    after_poll = status["contracts"][0]
+
+    p.step("Pushes work again; the Recruiter admin turns on contract-level access too")
+    people.pushes("deliver")
+    change = people.recruiter_admin_sets(ORG, CORPORATE, company_level=None, contract_level=True)
+    push = change["changes"][0]["push"]
+    p.line(f"LinkedIn pushes {push['type']} to {push['url']}: HTTP {push['attempts'][-1]['status']}")
+    status = ats.status(OWNER).body
+    contract_table(p, status)
+    enabled = status["contracts"][0]
+
+    sfn = stack.boto3_client("stepfunctions")
+    machine = stack.outputs["InitialSyncStateMachineArn"]
+    executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+    wait_for(
+        lambda: all(sfn.describe_execution(executionArn=e["executionArn"])["status"] != "RUNNING" for e in executions)
+    )
+    p.step("Initial sync executions in Step Functions (one per enablement, whoever noticed it first)")
+    for e in sfn.list_executions(stateMachineArn=machine)["executions"]:
+        p.line(f"{e['name']}: {e['status']}")
+
+    p.title(
+        f"Done: contract 7001 is {enabled['statusLabel']} "
+        f"(company-level {'on' if enabled['accessLevels']['companyLevel'] else 'off'}, "
+        f"contract-level {'on' if enabled['accessLevels']['contractLevel'] else 'off'}); "
+        f"{len(executions)} initial sync started."
+    )
+    return {
+        "refused_plan": refused_plan,
+        "refused_role": refused_role,
+        "activation": activation,
+        "second_activation": again,
+        "lite_refusal": lite,
+        "partner_ready_status": partner_ready,
+        "replay_status": replay.status_code,
+        "after_poll": after_poll,
+        "enabled": enabled,
+        "executions": executions,
+    }
