@@ -1,0 +1,37 @@
+"""The embedded local stack as a fixture: the same stack `make demo` runs (moto server, emulator, handlers)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rsc_demo.ats import AtsBackend, jwt_secret_value
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Any]:
+    from rsc_local.testing import local_stack, testing_config
+
+    config = testing_config(
+        stack_name="rsc-e2e",
+        parameters={"LogLevel": "INFO"},
+        secrets={"rsc-connector/dev/ats-jwt": jwt_secret_value()},
+    )
+    with local_stack(config) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh_stack(stack: Any) -> Any:
+    """The module's stack with its data emptied (tables, secrets created since start, emulator)."""
+    stack.reset_data()
+    import requests
+
+    requests.post(f"{stack.linkedin.base_url}/_control/reset", timeout=5).raise_for_status()
+    return stack
+
+
+@pytest.fixture
+def ats(stack: Any) -> AtsBackend:
+    return AtsBackend(stack.api_url)
