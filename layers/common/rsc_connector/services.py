@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING, Any
 
 from rsc_connector.adapters.dynamodb import DynamoStateRepository
 from rsc_connector.adapters.secrets import SecretsManagerStore
 from rsc_connector.clock import SystemClock
 from rsc_connector.enablement import Enablement
+from rsc_connector.errors import ConfigurationError
 from rsc_connector.linkedin.http import LinkedInHttp
 from rsc_connector.onboarding import Onboarding
 from rsc_connector.push import PushReceiver
-from rsc_connector.settings import get_settings
+from rsc_connector.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from rsc_connector.sync.planner import Planner
+    from rsc_connector.sync.steps import SyncSteps
+    from rsc_connector.sync.store import SyncStore
+    from rsc_connector.sync.worker import Worker
 
 
 @functools.cache
@@ -44,7 +52,6 @@ def onboarding() -> Onboarding:
 @functools.cache
 def enablement() -> Enablement:
     from rsc_connector.adapters.stepfunctions import StepFunctionsSyncStarter
-    from rsc_connector.errors import ConfigurationError
 
     settings = get_settings()
     if not settings.INITIAL_SYNC_STATE_MACHINE_ARN:
@@ -63,11 +70,106 @@ def push_receiver() -> PushReceiver:
     return PushReceiver(repo=state_repository(), secrets=secret_store(), enablement=enablement(), clock=SystemClock())
 
 
+def settings() -> Settings:
+    return get_settings()
+
+
+def aws_client(service: str) -> Any:
+    from rsc_connector.adapters import aws
+
+    return aws.client(service)
+
+
+@functools.cache
+def sync_store() -> SyncStore:
+    from rsc_connector.sync.store import SyncStore
+
+    return SyncStore(get_settings().TABLE_NAME)
+
+
+@functools.cache
+def ats_export() -> Any:
+    from rsc_connector.ats.client import AtsExportClient
+
+    s = get_settings()
+    if not s.ATS_BASE_URL or not s.ATS_API_SECRET_NAME:
+        raise ConfigurationError("ATS_BASE_URL and ATS_API_SECRET_NAME must be set")
+    token = str(secret_store().get_json(s.ATS_API_SECRET_NAME).get("token", ""))
+    return AtsExportClient(s.ATS_BASE_URL, token)
+
+
+@functools.cache
+def planner() -> Planner:
+    from rsc_connector.sync.planner import Planner
+
+    s = get_settings()
+    return Planner(sync_store(), ats_export(), aws_client("sqs"), aws_client("s3"), s.SYNC_QUEUE_URL, s.SYNC_BUCKET)
+
+
+@functools.cache
+def sync_worker() -> Worker:
+    from rsc_connector.linkedin.http import LinkedInHttp
+    from rsc_connector.sync.worker import RateLimits, Worker
+
+    s = get_settings()
+    # One quick retry inside the worker; longer outages send the page back to the queue with a delay.
+    http = LinkedInHttp(s.LINKEDIN_API_BASE_URL, s.LINKEDIN_OAUTH_BASE_URL, max_attempts=2, backoff_base=0.5)
+    return Worker(
+        sync_store(),
+        state_repository(),
+        secret_store(),
+        http,
+        aws_client("s3"),
+        s.SYNC_BUCKET,
+        RateLimits(s.LINKEDIN_SYNC_RECORDS_PER_MINUTE, s.LINKEDIN_SYNC_CALLS_PER_DAY),
+    )
+
+
+def account_admin_emails(account_id: str) -> list[str]:
+    """The ATS account's active Admins and Owners (their primary email), from the export API's users."""
+    emails: list[str] = []
+    for page in ats_export().iterate(account_id, "users"):
+        for user in page.items:
+            if user.get("active") and str(user.get("role", "")).lower() in ("admin", "owner"):
+                addresses = [e for e in user.get("emails") or [] if isinstance(e, str) and "@" in e]
+                if addresses and addresses[0] not in emails:
+                    emails.append(addresses[0])
+    return emails
+
+
+@functools.cache
+def sync_steps() -> SyncSteps:
+    from rsc_connector.sync.steps import Mailer, SyncSteps
+
+    s = get_settings()
+    return SyncSteps(
+        store=sync_store(),
+        repo=state_repository(),
+        secrets=secret_store(),
+        linkedin=linkedin_http(),
+        mailer=Mailer(aws_client("sesv2"), s.SENDER_EMAIL),
+        admins=account_admin_emails,
+        stall_seconds=s.SYNC_STALL_SECONDS,
+    )
+
+
 def clear_caches() -> None:
     """Forget every cached object (tests; never needed in Lambda)."""
     from rsc_connector.adapters import aws
 
-    for factory in (state_repository, secret_store, linkedin_http, onboarding, enablement, push_receiver):
+    for factory in (
+        state_repository,
+        secret_store,
+        linkedin_http,
+        onboarding,
+        enablement,
+        push_receiver,
+        sync_store,
+        ats_export,
+        planner,
+        sync_worker,
+        sync_steps,
+    ):
         factory.cache_clear()
     get_settings.cache_clear()
     aws.clear_caches()

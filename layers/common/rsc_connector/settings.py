@@ -31,6 +31,13 @@ class Settings(BaseModel):
     ATS_API_SECRET_NAME: str = ""
     CUSTOMER_SECRET_PREFIX: NonEmpty
     INITIAL_SYNC_STATE_MACHINE_ARN: str = ""
+    SYNC_QUEUE_URL: str = ""
+    SYNC_BUCKET: str = ""
+    IDEMPOTENCY_TABLE_NAME: str = ""
+    # The customer's LinkedIn ceiling (linkedin-rsc-api.md 5.4); lower them, never raise them above LinkedIn's.
+    LINKEDIN_SYNC_RECORDS_PER_MINUTE: int = Field(default=10_000, gt=0)
+    LINKEDIN_SYNC_CALLS_PER_DAY: int = Field(default=100_000, gt=0)
+    SYNC_STALL_SECONDS: int = Field(default=1800, gt=0)
     # Seconds an OAuth state stays valid (the 10 minutes).
     OAUTH_STATE_TTL_SECONDS: int = Field(default=600, gt=0)
 

@@ -81,3 +81,57 @@ CONTRACT_TYPE_LITE: Final = "RECRUITER_LITE"
 # ATS&integrationContext=urn%3Ali%3Aorganization%3A1&integrationType=ONE_CLICK_EXPORT&tenantType=RECRUITER".
 # Clients must not compare them as raw strings with the keys they sent: parse both as unordered field sets.
 BATCH_RESPONSE_KEY_VALUES_URL_ENCODED: Final = True
+
+# A13 [UNCONFIRMED] Sync calls (simpleJobPostings, simpleJobPostingTasks, atsCandidates, atsApplications and their
+# notes / stages / interviewFeedback sub-resources) are accepted for an organization only while the calling child
+# application's company-level integrations on that organization (the types below) are all ENABLED (A5). Otherwise
+# the whole call is refused, nothing applied, with HTTP 403 {"status": 403, "serviceErrorCode": 100, "message": ...}.
+SYNC_NOT_ENABLED_STATUS: Final = 403
+SYNC_REQUIRED_ENABLED_TYPES: Final = ("ONE_CLICK_EXPORT", "IN_ATS_INDICATOR", "PROFILE_PLUGIN")
+
+# A14 [UNCONFIRMED] simpleJobPostingTasks lifecycle. The status values are documented [SDK]; how they are used is
+# assumed: a task is IN_PROGRESS until LinkedIn has processed the job, then SUCCEEDED (jobPosting set) or FAILED
+# (errorMessage set); PROCESSED counts as a success. Field validation is synchronous (a 422 element in the
+# batch_create reply, no task); checks against the stored job are asynchronous and FAIL the task: CREATE of a job
+# that exists, UPDATE/CLOSE/RENEW of one that does not, UPDATE of a CLOSED job. state LISTED/CLOSED is an upsert
+# (CLOSED on an unknown job stores it closed: the historical sync includes closed jobs, RSC-201).
+JOB_TASK_IN_PROGRESS: Final = "IN_PROGRESS"
+JOB_TASK_SUCCEEDED: Final = "SUCCEEDED"
+JOB_TASK_FAILED: Final = "FAILED"
+JOB_TASK_PROCESSED: Final = "PROCESSED"
+JOB_TASK_SUCCESS_STATUSES: Final = frozenset({JOB_TASK_SUCCEEDED, JOB_TASK_PROCESSED})
+JOB_TASK_TERMINAL_STATUSES: Final = frozenset({JOB_TASK_SUCCEEDED, JOB_TASK_FAILED, JOB_TASK_PROCESSED})
+
+# A15 [INFER from Rest.li BATCH_DELETE] Deleting an entity that does not exist is a per-entity 404 in "errors" (the
+# rest of the batch is applied); callers treat it as already deleted. A write or delete on a sub-resource (notes,
+# stages, interviewFeedback) whose parent candidate / application does not exist is a per-entity 404 for each
+# child id. Deleting a candidate deletes its notes; deleting an application deletes its notes, stages and
+# interview feedback (PM README; RSC-502, RSC-504).
+DELETE_MISSING_STATUS: Final = 404
+MISSING_PARENT_STATUS: Final = 404
+
+# A16 [INFER] Sync throttles: "10,000 records/min" and "100,000 requests/day" apply per child application and per
+# resource (each sync page states its own limits). Records are the batch elements of write calls (create, update,
+# partial update, delete), counted in a sliding 60-second window; reads count as calls only. A call over either
+# limit is refused whole (nothing applied) with HTTP 429 {"status": 429, "serviceErrorCode": 101, "message": ...}
+# and a Retry-After header in seconds (minute limit: until the window has room; day limit: next UTC midnight).
+THROTTLE_STATUS: Final = 429
+THROTTLE_SERVICE_ERROR_CODE: Final = 101
+RETRY_AFTER_HEADER: Final = "Retry-After"
+SYNC_RECORDS_WINDOW_SECONDS: Final = 60
+SYNC_RECORDS_PER_MINUTE: Final = 10_000
+SYNC_CALLS_PER_DAY: Final = 100_000
+
+# A17 [UNCONFIRMED] atsCandidates BATCH_GET answers {"results": {key: candidate}, "statuses": {}, "errors":
+# {key: {"status": 404, "message": ...}}}. A candidate carries its synced fields (absent when null) plus
+# "matchedMembers" (person URNs LinkedIn matched) and "manualMatchedMember" when set; "fields=" projects. A PUT
+# (full replacement) replaces manualMatchedMember too: omitted, it is cleared, so re-send it or set it again.
+MATCHED_MEMBERS_FIELD: Final = "matchedMembers"
+MANUAL_MATCHED_MEMBER_FIELD: Final = "manualMatchedMember"
+
+# A18 [INFER from the documented job error] Per-entity validation errors of every sync batch are status 422 with
+# Rest.li's data-validation message: one "ERROR :: /<field path> :: <reason>\n" line per problem. Jobs report it as
+# elements[i] = {"status": 422, "error": {"message", "status": 422}}; keyed batches as errors[key] = {"status": 422,
+# "message"}. Unknown fields ("unrecognized field found but not allowed") and explicit nulls are errors.
+VALIDATION_ERROR_STATUS: Final = 422
+VALIDATION_ERROR_PREFIX: Final = "ERROR :: "

@@ -1,0 +1,114 @@
+"""Lambda entry logic of the sync functions (the handlers in functions/ only call these)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from rsc_connector.observability import logger
+from rsc_connector.sync.messages import PageMessage
+from rsc_connector.sync.store import RunKey
+from rsc_connector.sync.worker import PageOutcome, RetryLater, log_outcome
+
+
+# -- planner -----------------------------------------------------------------------------------------
+def plan(event: dict[str, Any], remaining_ms: int) -> dict[str, Any]:
+    from rsc_connector import services
+
+    key = RunKey(str(event["accountId"]), str(event["contractId"]), str(event["syncId"]))
+    seconds = max(5.0, min(240.0, remaining_ms / 1000 - 30))  # leave time to save the cursor
+    return services.planner().plan(key, str(event["entity"]), str(event["organizationUrn"]), seconds)
+
+
+# -- steps --------------------------------------------------------------------------------------------
+def step(event: dict[str, Any]) -> dict[str, Any]:
+    from rsc_connector import services
+
+    steps = services.sync_steps()
+    action, payload = event.get("action"), dict(event.get("input") or {})
+    if action == "begin":
+        return steps.begin(payload, str(event.get("executionArn", "")))
+    if action == "check_drain":
+        return steps.check_drain(payload)
+    if action == "check_job_tasks":
+        return steps.check_job_tasks(payload)
+    if action == "complete":
+        return steps.complete(payload)
+    if action == "fail":
+        return steps.fail(payload)
+    raise ValueError(f"unknown sync step {action!r}")
+
+
+# -- worker -------------------------------------------------------------------------------------------
+_processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@functools.cache
+def _idempotent_process() -> Any:
+    """The page processor, made idempotent on the page id with Powertools (DynamoDB persistence)."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    from rsc_connector import services
+    from rsc_connector.settings import get_settings
+
+    config = IdempotencyConfig(event_key_jmespath="page_id", expires_after_seconds=7 * 24 * 3600)
+    persistence = DynamoDBPersistenceLayer(table_name=get_settings().IDEMPOTENCY_TABLE_NAME)
+
+    @idempotent_function(data_keyword_argument="page", config=config, persistence_store=persistence)
+    def process(page: dict[str, Any]) -> dict[str, Any]:
+        message = PageMessage.from_json(page["body"])
+        outcome = services.sync_worker().process(message, int(page.get("receive_count", 1)))
+        log_outcome(message, outcome)
+        return outcome.__dict__
+
+    return process, config
+
+
+def _record_handler(record: SQSRecord) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    from rsc_connector import services
+
+    process, _ = _idempotent_process()
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    try:
+        message = PageMessage.from_json(record.body)
+        result: dict[str, Any] = process(
+            page={"page_id": message.page_id, "body": record.body, "receive_count": receive_count}
+        )
+        return result
+    except RetryLater as exc:
+        _delay(services, record, exc.delay_seconds)
+        logger.info("page delayed", extra={"reason": exc.reason, "delay": exc.delay_seconds})
+        raise
+    except IdempotencyAlreadyInProgressError:
+        _delay(services, record, 30)  # another worker holds this page right now
+        raise
+
+
+def _delay(services: Any, record: SQSRecord, seconds: int) -> None:
+    try:
+        services.aws_client("sqs").change_message_visibility(
+            QueueUrl=services.settings().SYNC_QUEUE_URL, ReceiptHandle=record.receipt_handle, VisibilityTimeout=seconds
+        )
+    except Exception as exc:
+        logger.warning("could not delay page", extra={"error": type(exc).__name__})
+
+
+def work(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    _, config = _idempotent_process()
+    config.register_lambda_context(context)
+    response = process_partial_response(
+        event=event, record_handler=_record_handler, processor=_processor, context=context
+    )
+    return dict(response)
+
+
+__all__ = ["PageOutcome", "plan", "step", "work"]

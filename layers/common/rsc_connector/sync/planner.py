@@ -1,0 +1,117 @@
+"""The planner: walks one entity's ATS cursor and enqueues one SQS message per page of <= 100 records.
+
+One invocation plans as many pages as fit in its time budget and returns {"done": false} so the state machine
+calls it again; its cursor is saved after every batch of messages, so a crash re-plans at most one batch (the
+workers skip pages already counted). A resumed sync plans from the start again and enqueues only the pages that
+were never counted.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rsc_connector.observability import logger
+from rsc_connector.sync.messages import INLINE_LIMIT_BYTES, PageMessage
+from rsc_connector.sync.store import PLAN_PREFIX, RunKey, SyncStore
+
+PAGE_SIZE = 100  # LinkedIn's batch maximum: one page = one message = one (or per-parent) LinkedIn call
+SQS_BATCH = 10
+SQS_BATCH_BYTES = 240 * 1024
+
+
+class AtsPageLike(Protocol):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    total_estimate: int | None
+
+
+class AtsExport(Protocol):
+    def page(self, account_id: str, resource: str, cursor: str | None = None, limit: int = 100) -> AtsPageLike: ...
+
+
+@dataclass
+class Planner:
+    store: SyncStore
+    ats: AtsExport
+    sqs: Any
+    s3: Any
+    queue_url: str
+    bucket: str
+
+    def plan(self, key: RunKey, entity: str, organization_urn: str, seconds: float) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        run = self.store.get_run(key) or {}
+        state = dict(run.get(PLAN_PREFIX + entity) or {"cursor": None, "pages": 0, "records": 0, "done": False})
+        if state.get("done"):
+            return {"entity": entity, "done": True, "pages": state["pages"]}
+        enqueued = skipped = 0
+        pending: list[PageMessage] = []
+        while time.monotonic() < deadline:
+            page = self.ats.page(key.account_id, entity, state.get("cursor"), PAGE_SIZE)
+            if page.total_estimate is not None:
+                state["total_estimate"] = page.total_estimate
+            if page.items:
+                pending.append(PageMessage(key, entity, int(state["pages"]), organization_urn, page.items))
+                state["pages"] = int(state["pages"]) + 1
+                state["records"] = int(state["records"]) + len(page.items)
+            state["cursor"] = page.next_cursor
+            state["done"] = page.next_cursor is None
+            if len(pending) >= SQS_BATCH or state["done"]:
+                sent, already = self._enqueue(key, entity, pending)
+                enqueued, skipped, pending = enqueued + sent, skipped + already, []
+                self.store.update_run(key, **{PLAN_PREFIX + entity: state})
+            if state["done"]:
+                break
+        if pending:
+            sent, already = self._enqueue(key, entity, pending)
+            enqueued, skipped = enqueued + sent, skipped + already
+            self.store.update_run(key, **{PLAN_PREFIX + entity: state})
+        logger.info(
+            "planned pages",
+            extra={"entity": entity, "enqueued": enqueued, "skipped_done": skipped, "done": state["done"]},
+        )
+        return {"entity": entity, "done": bool(state["done"]), "pages": state["pages"]}
+
+    def _enqueue(self, key: RunKey, entity: str, pages: list[PageMessage]) -> tuple[int, int]:
+        """Send the pages not counted yet; returns (sent, skipped as already counted)."""
+        if not pages:
+            return 0, 0
+        done = self.store.pages_done(key, entity, [p.index for p in pages])
+        bodies = [self._body(p) for p in pages if p.index not in done]
+        batch: list[dict[str, str]] = []
+        size = 0
+        for index, body in enumerate(bodies):
+            if batch and (len(batch) == SQS_BATCH or size + len(body.encode()) > SQS_BATCH_BYTES):
+                self._send(batch)
+                batch, size = [], 0
+            batch.append({"Id": str(index), "MessageBody": body})
+            size += len(body.encode())
+        if batch:
+            self._send(batch)
+        return len(bodies), len(done)
+
+    def _body(self, page: PageMessage) -> str:
+        body = page.to_json()
+        if len(body.encode()) <= INLINE_LIMIT_BYTES:
+            return body
+        claim = f"claims/{page.key.pk.replace('#', '/')}/{page.entity}/{page.index:08d}.json"
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=claim,
+            Body=json.dumps({"records": page.records}, ensure_ascii=False).encode(),
+            ContentType="application/json",
+        )
+        return PageMessage(page.key, page.entity, page.index, page.organization_urn, claim=claim).to_json()
+
+    def _send(self, entries: list[dict[str, str]]) -> None:
+        for _ in range(5):
+            resp = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            failed = {f["Id"] for f in resp.get("Failed", [])}
+            if not failed:
+                return
+            entries = [e for e in entries if e["Id"] in failed]
+            time.sleep(0.2)
+        raise RuntimeError(f"SQS refused {len(entries)} page messages")

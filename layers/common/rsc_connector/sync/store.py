@@ -1,0 +1,389 @@
+"""DynamoDB state of a sync run: the run, its planning cursors, per-page markers (the synced-key ledger),
+sharded progress counters, and the per-customer LinkedIn rate budget shared by every worker.
+
+Keys (one table, beside the onboarding items):
+  run            pk=ACCOUNT#{account}                 sk=SYNC#{contract}#{syncId}
+  page marker    pk=SYNCRUN#{account}#{contract}#{syncId}  sk=PAGE#{entity}#{index:08d}
+  counters       pk=SYNCRUN#{account}#{contract}#{syncId}  sk=COUNTER#{entity}#{shard}
+  rate budget    pk=RATE#{child app key}              sk=SYNC
+
+A page is counted exactly once: its marker is created in the same transaction that adds its counts, under the
+condition that the marker does not exist yet. Duplicate deliveries and retried pages therefore never double
+count, and a worker that dies before the transaction leaves nothing half counted.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from rsc_connector.adapters import aws
+from rsc_connector.adapters.dynamodb import from_item, to_item
+
+COUNTER_SHARDS = 4
+PLAN_PREFIX = "plan_"  # one top-level attribute per entity, so parallel planners never overwrite each other
+COUNTER_FIELDS = ("pages_done", "sent", "accepted", "rejected", "calls")
+MAX_SAMPLE_REJECTS = 20
+
+
+def run_pk(account_id: str, contract_id: str, sync_id: str) -> str:
+    return f"SYNCRUN#{account_id}#{contract_id}#{sync_id}"
+
+
+@dataclass(frozen=True)
+class RunKey:
+    account_id: str
+    contract_id: str
+    sync_id: str
+
+    @property
+    def pk(self) -> str:
+        return run_pk(self.account_id, self.contract_id, self.sync_id)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"accountId": self.account_id, "contractId": self.contract_id, "syncId": self.sync_id}
+
+
+@dataclass
+class PageResult:
+    """What one page contributed: counted once, atomically with its marker."""
+
+    entity: str
+    index: int
+    sent: int
+    accepted: list[str]
+    rejected: dict[str, tuple[str, str]]  # ats id -> (reason code, message)
+    calls: int
+    job_tasks: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class EntityProgress:
+    entity: str
+    records_total: int | None = None
+    planned_pages: int = 0
+    planned_records: int = 0
+    planning_done: bool = False
+    pages_done: int = 0
+    sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    calls: int = 0
+    tasks_pending: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def drained(self) -> bool:
+        return self.planning_done and self.pages_done >= self.planned_pages
+
+
+def _conflict(exc: ClientError) -> bool:
+    code = exc.response["Error"]["Code"]
+    if code == "TransactionCanceledException":
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        return "TransactionConflict" in reasons or "ThrottlingError" in reasons
+    return code in ("TransactionConflictException", "ProvisionedThroughputExceededException", "ThrottlingException")
+
+
+def _already_counted(exc: ClientError) -> bool:
+    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+        return False
+    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+    return bool(reasons) and reasons[0] == "ConditionalCheckFailed"
+
+
+class SyncStore:
+    def __init__(self, table_name: str, table: Any | None = None, client: Any | None = None) -> None:
+        self.table_name = table_name
+        self._table = table
+        self._client = client
+
+    @property
+    def table(self) -> Any:
+        return self._table or aws.dynamodb_table(self.table_name)
+
+    @property
+    def client(self) -> Any:
+        return self._client or aws.client("dynamodb")
+
+    # -- the run -----------------------------------------------------------------------------------
+    def run_key(self, key: RunKey) -> dict[str, str]:
+        return {"pk": f"ACCOUNT#{key.account_id}", "sk": f"SYNC#{key.contract_id}#{key.sync_id}"}
+
+    def get_run(self, key: RunKey) -> dict[str, Any] | None:
+        item = self.table.get_item(Key=self.run_key(key), ConsistentRead=True).get("Item")
+        return from_item(item) if item else None
+
+    def put_run(self, key: RunKey, run: dict[str, Any]) -> None:
+        self.table.put_item(Item=to_item({**self.run_key(key), "type": "sync_run", **run}))
+
+    def update_run(self, key: RunKey, **fields: Any) -> None:
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = to_item({f":v{i}": value for i, value in enumerate(fields.values())})
+        sets = [f"#f{i} = :v{i}" for i in range(len(fields)) if f":v{i}" in values]
+        removes = [f"#f{i}" for i in range(len(fields)) if f":v{i}" not in values]
+        expression = ("SET " + ", ".join(sets) if sets else "") + (" REMOVE " + ", ".join(removes) if removes else "")
+        kwargs: dict[str, Any] = {"Key": self.run_key(key), "UpdateExpression": expression.strip()}
+        kwargs["ExpressionAttributeNames"] = names
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        self.table.update_item(**kwargs)
+
+    def list_runs(self, account_id: str) -> list[dict[str, Any]]:
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq(f"ACCOUNT#{account_id}") & Key("sk").begins_with("SYNC#"),
+            ConsistentRead=True,
+        )
+        return [from_item(i) for i in resp.get("Items", [])]
+
+    def scan_runs(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Every run (operators' view; a scan, fine for an operator CLI)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "FilterExpression": "#t = :t",
+            "ExpressionAttributeNames": {"#t": "type"},
+            "ExpressionAttributeValues": {":t": "sync_run"},
+        }
+        while len(items) < limit:
+            page = self.table.scan(**kwargs)
+            items.extend(from_item(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
+
+    # -- pages -------------------------------------------------------------------------------------
+    @staticmethod
+    def page_sk(entity: str, index: int) -> str:
+        return f"PAGE#{entity}#{index:08d}"
+
+    def pages_done(self, key: RunKey, entity: str, indexes: list[int]) -> set[int]:
+        """Which of these pages are already counted (BatchGetItem, 100 at a time)."""
+        done: set[int] = set()
+        for start in range(0, len(indexes), 100):
+            chunk = indexes[start : start + 100]
+            request = {
+                self.table_name: {
+                    "Keys": [{"pk": {"S": key.pk}, "sk": {"S": self.page_sk(entity, i)}} for i in chunk],
+                    "ProjectionExpression": "sk",
+                }
+            }
+            while request:
+                resp = self.client.batch_get_item(RequestItems=request)
+                for item in resp.get("Responses", {}).get(self.table_name, []):
+                    done.add(int(item["sk"]["S"].rsplit("#", 1)[1]))
+                request = resp.get("UnprocessedKeys") or {}
+        return done
+
+    def page_is_done(self, key: RunKey, entity: str, index: int) -> bool:
+        resp = self.table.get_item(Key={"pk": key.pk, "sk": self.page_sk(entity, index)}, ProjectionExpression="sk")
+        return "Item" in resp
+
+    def record_page(self, key: RunKey, result: PageResult) -> bool:
+        """Count a page once: marker + counters in one transaction. False if it was already counted."""
+        shard = result.index % COUNTER_SHARDS
+        reasons: dict[str, int] = {}
+        for reason, _ in result.rejected.values():
+            reasons[reason] = reasons.get(reason, 0) + 1
+        marker = {
+            "pk": key.pk,
+            "sk": self.page_sk(result.entity, result.index),
+            "type": "sync_page",
+            "entity": result.entity,
+            "accepted": result.accepted,
+            "rejected": [{"id": i, "reason": r, "message": m[:200]} for i, (r, m) in list(result.rejected.items())],
+            "finished_at": time.time(),
+        }
+        if result.job_tasks:
+            marker["tasks_pending"] = result.job_tasks
+        adds = {
+            "pages_done": 1,
+            "sent": result.sent,
+            "accepted": len(result.accepted),
+            "rejected": len(result.rejected),
+            "calls": result.calls,
+            "tasks_pending": len(result.job_tasks),
+            **{f"reason_{r}": n for r, n in reasons.items()},
+        }
+        update = {
+            "Key": {"pk": {"S": key.pk}, "sk": {"S": f"COUNTER#{result.entity}#{shard}"}},
+            "TableName": self.table_name,
+            "UpdateExpression": "ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds))),
+            "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(adds)},
+            "ExpressionAttributeValues": {f":a{i}": {"N": str(v)} for i, v in enumerate(adds.values())},
+        }
+        from boto3.dynamodb.types import TypeSerializer
+
+        serializer = TypeSerializer()
+        put = {
+            "TableName": self.table_name,
+            "Item": {k: serializer.serialize(v) for k, v in to_item(marker).items()},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        for attempt in range(8):
+            try:
+                self.client.transact_write_items(TransactItems=[{"Put": put}, {"Update": update}])
+                return True
+            except ClientError as exc:
+                if _already_counted(exc):
+                    return False
+                if not _conflict(exc) or attempt == 7:
+                    raise
+                time.sleep(0.02 * (2**attempt) * (0.5 + random.random()))  # noqa: S311 - jitter
+        return False
+
+    def pending_job_pages(self, key: RunKey) -> list[dict[str, Any]]:
+        items = self._query_pages(key, "jobs", projection="sk, tasks_pending")
+        return [i for i in items if i.get("tasks_pending")]
+
+    def settle_job_tasks(self, key: RunKey, page_sk: str, settled: dict[str, tuple[bool, str]]) -> bool:
+        """Move finished job tasks of one page into its accepted/rejected lists and the counters, once."""
+        index = int(page_sk.rsplit("#", 1)[1])
+        shard = index % COUNTER_SHARDS
+        accepted = [job for job, (ok, _) in settled.items() if ok]
+        rejected = {job: msg for job, (ok, msg) in settled.items() if not ok}
+        from boto3.dynamodb.types import TypeSerializer
+
+        serializer = TypeSerializer()
+        removes = ", ".join(f"tasks_pending.#j{i}" for i in range(len(settled)))
+        names = {f"#j{i}": job for i, job in enumerate(settled)}
+        conditions = " AND ".join(f"attribute_exists(tasks_pending.#j{i})" for i in range(len(settled)))
+        page_update = {
+            "TableName": self.table_name,
+            "Key": {"pk": {"S": key.pk}, "sk": {"S": page_sk}},
+            "UpdateExpression": f"REMOVE {removes} SET accepted = list_append(if_not_exists(accepted, :e), :acc), "
+            "rejected = list_append(if_not_exists(rejected, :e), :rej)",
+            "ConditionExpression": conditions,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                ":e": {"L": []},
+                ":acc": serializer.serialize(accepted),
+                ":rej": serializer.serialize(
+                    [{"id": j, "reason": "linkedin_rejected", "message": m[:200]} for j, m in rejected.items()]
+                ),
+            },
+        }
+        counter_update = {
+            "TableName": self.table_name,
+            "Key": {"pk": {"S": key.pk}, "sk": {"S": f"COUNTER#jobs#{shard}"}},
+            "UpdateExpression": "ADD accepted :a, rejected :r, tasks_pending :p, reason_linkedin_rejected :r",
+            "ExpressionAttributeValues": {
+                ":a": {"N": str(len(accepted))},
+                ":r": {"N": str(len(rejected))},
+                ":p": {"N": str(-len(settled))},
+            },
+        }
+        try:
+            self.client.transact_write_items(TransactItems=[{"Update": page_update}, {"Update": counter_update}])
+            return True
+        except ClientError as exc:
+            if _already_counted(exc):
+                return False
+            raise
+
+    def _query_pages(self, key: RunKey, entity: str, projection: str | None = None) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(key.pk) & Key("sk").begins_with(f"PAGE#{entity}#"),
+        }
+        if projection:
+            kwargs["ProjectionExpression"] = projection
+        while True:
+            page = self.table.query(**kwargs)
+            items.extend(from_item(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def pages(self, key: RunKey, entity: str) -> list[dict[str, Any]]:
+        return self._query_pages(key, entity)
+
+    def rejected_samples(self, key: RunKey, entity: str, limit: int = MAX_SAMPLE_REJECTS) -> list[dict[str, Any]]:
+        samples: list[dict[str, Any]] = []
+        for page in self._query_pages(key, entity, projection="rejected"):
+            samples.extend(page.get("rejected") or [])
+            if len(samples) >= limit:
+                break
+        return samples[:limit]
+
+    # -- counters ------------------------------------------------------------------------------------
+    def progress(
+        self, key: RunKey, entities: list[str], run: dict[str, Any] | None = None
+    ) -> dict[str, EntityProgress]:
+        run = run if run is not None else (self.get_run(key) or {})
+        planning = {name[len(PLAN_PREFIX) :]: value for name, value in run.items() if name.startswith(PLAN_PREFIX)}
+        out = {e: EntityProgress(entity=e) for e in entities}
+        for entity, state in planning.items():
+            if entity in out:
+                out[entity].planned_pages = int(state.get("pages", 0))
+                out[entity].planned_records = int(state.get("records", 0))
+                out[entity].planning_done = bool(state.get("done"))
+                total = state.get("total_estimate")
+                out[entity].records_total = int(total) if total is not None else None
+        resp = self.table.query(
+            KeyConditionExpression=Key("pk").eq(key.pk) & Key("sk").begins_with("COUNTER#"), ConsistentRead=True
+        )
+        for raw in resp.get("Items", []):
+            item = from_item(raw)
+            entity = str(item["sk"]).split("#")[1]
+            if entity not in out:
+                continue
+            progress = out[entity]
+            for name in (*COUNTER_FIELDS, "tasks_pending"):
+                setattr(progress, name, getattr(progress, name) + int(item.get(name, 0)))
+            for name, value in item.items():
+                if name.startswith("reason_"):
+                    reason = name[len("reason_") :]
+                    progress.reasons[reason] = progress.reasons.get(reason, 0) + int(value)
+        return out
+
+    # -- the per-customer LinkedIn rate budget ----------------------------------------------------------
+    def reserve_records(
+        self, app_key: str, records: int, per_minute: int, burst: int, now: float, max_wait: float
+    ) -> float:
+        """GCRA over records: reserve a slot for `records` and return how long to wait for it (0 = now).
+
+        Returns -1 without reserving when the slot is further away than max_wait (the caller delays the page).
+        All workers of a customer share this one item, so the customer's rate holds across the fleet: over
+        any 60 s, at most per_minute - burst records are released plus at most `burst` in one go.
+        """
+        interval = 60.0 / per_minute  # seconds per record
+        tolerance = burst * interval
+        item_key = {"pk": f"RATE#{app_key}", "sk": "SYNC"}
+        for _ in range(20):
+            current = self.table.get_item(Key=item_key, ConsistentRead=True).get("Item")
+            tat = float(current["tat"]) if current else 0.0
+            version = int(current["version"]) if current else 0
+            start = max(tat, now)
+            new_tat = start + records * interval
+            wait = new_tat - tolerance - now
+            if wait > max_wait:
+                return -1.0
+            try:
+                if current:
+                    self.table.put_item(
+                        Item=to_item({**item_key, "tat": new_tat, "version": version + 1}),
+                        ConditionExpression="version = :v",
+                        ExpressionAttributeValues={":v": version},
+                    )
+                else:
+                    self.table.put_item(
+                        Item=to_item({**item_key, "tat": new_tat, "version": 1}),
+                        ConditionExpression="attribute_not_exists(pk)",
+                    )
+                return max(0.0, wait)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                time.sleep(0.005 * (1 + random.random()))  # noqa: S311 - another worker reserved first
+        return -1.0
+
+
+def shard_of(text: str) -> int:
+    return zlib.crc32(text.encode()) % COUNTER_SHARDS
