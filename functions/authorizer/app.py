@@ -1,6 +1,7 @@
 """API Gateway REQUEST authorizer: the ATS's short-lived JWT -> account, user, role, plan."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from rsc_connector import services
 from rsc_connector.auth.authorizer import authorize
 from rsc_connector.clock import SystemClock

@@ -1,6 +1,7 @@
 """The scheduled enablement poll: BATCH_GET the atsIntegrations of every contract that is due."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from rsc_connector import services
 from rsc_connector.observability import logger
 

@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from rsc_connector.api.resolver import build_resolver
 from rsc_connector.api.routes import oauth_callback_routes
 from rsc_connector.observability import logger

@@ -11,11 +11,10 @@ import time
 def main() -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the story's output, not the handlers' logs
     logging.basicConfig(level=logging.WARNING)
-    from rsc_local.config import LocalStackConfig
-    from rsc_local.stack import LocalStack
-
     from rsc_demo.ats import jwt_secret_value
     from rsc_demo.story import run_story
+    from rsc_local.config import LocalStackConfig
+    from rsc_local.stack import LocalStack
 
     started = time.monotonic()
     config = LocalStackConfig(

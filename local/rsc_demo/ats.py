@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+
 from rsc_connector.auth import jwt
 
 DEMO_JWT_KEY = "local-demo-signing-key-not-a-secret-0123456789abcdef"

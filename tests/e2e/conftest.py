@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from rsc_demo.ats import AtsBackend, jwt_secret_value
 
 

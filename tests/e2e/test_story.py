@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from rsc_demo.ats import DEMO_JWT_KEY, AtsBackend, AtsUser
 from rsc_demo.story import OWNER, run_story
 

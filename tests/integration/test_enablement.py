@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from rsc_connector.adapters.dynamodb import DynamoStateRepository
 from rsc_connector.adapters.secrets import SecretsManagerStore
 from rsc_connector.auth.claims import Caller
@@ -19,7 +20,6 @@ from rsc_connector.onboarding import Onboarding
 from rsc_connector.push import PushReceiver
 from rsc_connector.settings import Settings
 from rsc_connector.status import contract_view
-
 from tests.helpers import add_member, member_clicks_request, redirect_params
 
 BASE = "https://rsc.example.test/test"

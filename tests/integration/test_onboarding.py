@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from rsc_connector.adapters.dynamodb import DynamoStateRepository
 from rsc_connector.adapters.secrets import SecretsManagerStore
 from rsc_connector.auth.claims import Caller
@@ -17,7 +18,6 @@ from rsc_connector.linkedin.api import integration_request_from_widget
 from rsc_connector.linkedin.http import LinkedInHttp
 from rsc_connector.onboarding import Onboarding
 from rsc_connector.settings import Settings
-
 from tests.helpers import add_member, member_clicks_request, redirect_params
 
 BASE = "https://rsc.example.test/test"

@@ -1,6 +1,7 @@
 """Who may do what, and how the customer's LinkedIn app is named."""
 
 import pytest
+
 from rsc_connector.auth.claims import Caller
 from rsc_connector.errors import NotFound, RequirementNotMet, Unauthenticated
 from rsc_connector.onboarding import child_app_name

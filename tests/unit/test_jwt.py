@@ -4,6 +4,7 @@ import base64
 import json
 
 import pytest
+
 from rsc_connector.auth import jwt
 
 KEY = "k" * 40

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+
 from rsc_connector.clock import FixedClock
 from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp
 

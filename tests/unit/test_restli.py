@@ -1,6 +1,7 @@
 """Rest.li 1.0 batch keys as LinkedIn's Postman collection sends them."""
 
 import pytest
+
 from rsc_connector.linkedin import restli
 from rsc_connector.linkedin.api import rsc_integration_keys
 
