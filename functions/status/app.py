@@ -4,10 +4,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rsc_connector.api.resolver import build_resolver
-from rsc_connector.api.routes import status_routes
+from rsc_connector.api.routes import status_routes, sync_routes
 from rsc_connector.observability import logger
 
-app = build_resolver(status_routes)
+app = build_resolver(status_routes, sync_routes)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

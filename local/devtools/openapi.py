@@ -11,7 +11,11 @@ def build() -> str:
     from rsc_connector.api.resolver import build_resolver
 
     app = build_resolver(
-        routes.kickoff_routes, routes.oauth_callback_routes, routes.status_routes, routes.webhook_routes
+        routes.kickoff_routes,
+        routes.oauth_callback_routes,
+        routes.status_routes,
+        routes.sync_routes,
+        routes.webhook_routes,
     )
     return app.get_openapi_json_schema(
         title="LinkedIn RSC connector API",

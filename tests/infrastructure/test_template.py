@@ -120,7 +120,7 @@ def test_every_template_route_is_served_by_its_functions_routes() -> None:
     groups = {
         "KickoffFunction": routes.kickoff_routes,
         "OAuthCallbackFunction": routes.oauth_callback_routes,
-        "StatusFunction": routes.status_routes,
+        "StatusFunction": lambda app: (routes.status_routes(app), routes.sync_routes(app)),
         "LinkedInWebhookFunction": routes.webhook_routes,
     }
     importlib.import_module("rsc_connector.api.resolver")

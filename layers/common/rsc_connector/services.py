@@ -153,6 +153,17 @@ def sync_steps() -> SyncSteps:
     )
 
 
+@functools.cache
+def resync() -> Any:
+    from rsc_connector.adapters.stepfunctions import StepFunctionsSyncStarter
+    from rsc_connector.sync.resync import Resync
+
+    s = get_settings()
+    if not s.INITIAL_SYNC_STATE_MACHINE_ARN:
+        raise ConfigurationError("INITIAL_SYNC_STATE_MACHINE_ARN is not set")
+    return Resync(state_repository(), sync_store(), StepFunctionsSyncStarter(s.INITIAL_SYNC_STATE_MACHINE_ARN))
+
+
 def clear_caches() -> None:
     """Forget every cached object (tests; never needed in Lambda)."""
     from rsc_connector.adapters import aws

@@ -84,7 +84,32 @@ def contract_view(contract: Contract) -> dict[str, Any]:
     }
 
 
-def account_status(caller: Caller, account_id: str, repo: StateRepository) -> dict[str, Any]:
+def sync_view(contract: Contract, store: Any, now: float) -> dict[str, Any] | None:
+    """The initial sync's progress: status, per-entity planned/sent/accepted/rejected, percent and ETA."""
+    if not contract.sync_id or store is None:
+        return None
+    from rsc_connector.sync.steps import ALL_ENTITIES, progress_view
+    from rsc_connector.sync.store import RunKey
+
+    key = RunKey(contract.account_id, contract.contract_id, contract.sync_id)
+    run = store.get_run(key)
+    if run is None:
+        return {"syncId": contract.sync_id, "status": "STARTING"}
+    view = progress_view(store.progress(key, ALL_ENTITIES, run), run.get("started_at"), now)
+    return {
+        "syncId": contract.sync_id,
+        "status": run.get("status"),
+        "attempt": run.get("attempt", 1),
+        "startedAt": run.get("started_at"),
+        "finishedAt": run.get("finished_at"),
+        "error": run.get("error"),
+        **view,
+    }
+
+
+def account_status(caller: Caller, account_id: str, repo: StateRepository, sync_store: Any = None) -> dict[str, Any]:
+    import time
+
     caller.ensure_account(account_id)
     account: Account | None = repo.get_account(account_id)
     contracts = sorted(repo.list_contracts(account_id), key=lambda c: c.created_at)
@@ -97,6 +122,6 @@ def account_status(caller: Caller, account_id: str, repo: StateRepository) -> di
     return {
         "accountId": account_id,
         "activated": bool(account and account.child_app),
-        "contracts": [contract_view(c) for c in contracts],
+        "contracts": [{**contract_view(c), "sync": sync_view(c, sync_store, time.time())} for c in contracts],
         "nextStep": next_step_text,
     }

@@ -95,7 +95,7 @@ def status_routes(app: APIGatewayRestResolver) -> None:
         from rsc_connector import services
         from rsc_connector.status import account_status
 
-        return _json(account_status(caller_of(app), accountId, services.state_repository()))
+        return _json(account_status(caller_of(app), accountId, services.state_repository(), services.sync_store()))
 
 
 def webhook_routes(app: APIGatewayRestResolver) -> None:
@@ -111,3 +111,15 @@ def webhook_routes(app: APIGatewayRestResolver) -> None:
         raw = event.decoded_body or ""
         headers = {k: v for k, v in (event.headers or {}).items() if isinstance(v, str)}
         return _json(services.push_receiver().receive(accountId, headers, raw.encode()))
+
+
+def sync_routes(app: APIGatewayRestResolver) -> None:
+    @app.post(
+        "/accounts/<accountId>/linkedin/contracts/<contractId>/syncs",
+        summary="Start the historical sync again; resumes an interrupted one, idempotent while one runs",
+        tags=["sync"],
+    )
+    def resync(accountId: str, contractId: str) -> Response[Any]:
+        from rsc_connector import services
+
+        return _json(services.resync().start(caller_of(app), accountId, contractId), status=202)

@@ -143,8 +143,7 @@ class AtsExportClient:
                 return
             if page.next_cursor in seen:
                 raise AtsError(
-                    f"ATS export API returned a cursor it had already returned for {resource}; stopping to avoid "
-                    "a loop"
+                    f"ATS export API returned a cursor it had already returned for {resource}; stopping to avoid a loop"
                 )
             seen.add(page.next_cursor)
             cursor = page.next_cursor
@@ -170,8 +169,7 @@ class AtsExportClient:
                 # The exception text may quote the URL and headers: only its type goes into the message.
                 if attempt >= self.max_attempts:
                     raise AtsError(
-                        f"ATS export API did not answer GET {path} after {attempt} attempt(s) "
-                        f"({type(exc).__name__})",
+                        f"ATS export API did not answer GET {path} after {attempt} attempt(s) ({type(exc).__name__})",
                         retryable=True,
                     ) from None
                 self._backoff(attempt, None, path, type(exc).__name__)
