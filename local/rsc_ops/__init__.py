@@ -1,0 +1,1 @@
+"""rsc-ops: the operator CLI (syncs, history, dead-letter queue)."""
