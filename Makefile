@@ -52,7 +52,7 @@ test-unit: $(STAMP) ## Unit tests (no AWS, no network)
 	$(BIN)/pytest tests/unit -q
 
 test-integration: $(STAMP) ## Logic against moto (in-process) and the LinkedIn emulator; ASL and template tests
-	$(BIN)/pytest tests/integration tests/emulator tests/infrastructure tests/statemachine -q
+	$(BIN)/pytest tests/integration tests/emulator tests/fake_ats tests/infrastructure tests/statemachine -q
 
 test-stack: $(STAMP) ## End-to-end tests on the embedded local stack (moto server, emulator, real handlers)
 	$(BIN)/pytest tests/local_stack tests/e2e -q
