@@ -11,21 +11,20 @@ import time
 def main() -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the story's output, not the handlers' logs
     logging.basicConfig(level=logging.WARNING)
-    from rsc_demo.ats import jwt_secret_value
-    from rsc_demo.story import run_story
-    from rsc_local.config import LocalStackConfig
+    from rsc_demo.story import run_story, run_sync_story, seed_ats, stack_config
     from rsc_local.stack import LocalStack
 
     started = time.monotonic()
-    config = LocalStackConfig(
-        stack_name="rsc-demo",
-        parameters={"LogLevel": "WARNING"},
-        secrets={"rsc-connector/dev/ats-jwt": jwt_secret_value()},
-    )
-    print("Starting the embedded local stack (moto, LinkedIn emulator, API adapter)...", flush=True)
-    with LocalStack(config) as stack:
+    records = int(os.environ.get("DEMO_RECORDS", "3000"))
+    print("Starting the embedded local stack (moto, LinkedIn emulator, fake ATS, API adapter)...", flush=True)
+    with LocalStack(stack_config()) as stack:
         print(f"Local stack up in {time.monotonic() - started:.1f} s", flush=True)
+        spec = seed_ats(stack, records)
         run_story(stack)
+        result = run_sync_story(stack, spec)
+        if not result["verify"].ok or result["sync"].get("status") != "SUCCEEDED":
+            print("\nThe demo did not end as expected (see above).")
+            return 1
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s; the local stack is stopped.")
     return 0
 

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from rsc_demo.ats import AtsBackend, AtsUser
 from rsc_demo.linkedin_people import LinkedInPeople
+from rsc_local.config import LocalStackConfig
 
 ACCOUNT = "acme-1042"
 COMPANY = "Acme Corp"
@@ -73,6 +74,34 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def stack_config(stack_name: str = "rsc-demo", log_level: str = "WARNING", **overrides: Any) -> Any:
+    """The local stack the story runs on: moto, the LinkedIn emulator and the fake ATS (no outside party)."""
+    from rsc_demo.ats import jwt_secret_value
+    from rsc_local.config import AtsSettings
+
+    fields: dict[str, Any] = {
+        "stack_name": stack_name,
+        "parameters": {"LogLevel": log_level},
+        "secrets": {"rsc-connector/dev/ats-jwt": jwt_secret_value()},
+        "ats": AtsSettings(service="fake_ats:service", options={}, credential={"token": "local-ats-token"}),
+    }
+    fields.update(overrides)
+    return LocalStackConfig(**fields)
+
+
+def seed_ats(stack: Any, total_records: int, seed: int = 42, invalid_share: float = 0.02) -> Any:
+    """Give the fake ATS Acme's history: `total_records` across the seven synced resources."""
+    import requests
+
+    import fake_ats
+
+    spec = fake_ats.dataset_from_total(total_records, seed=seed, invalid_share=invalid_share, company=COMPANY)
+    requests.post(
+        f"{stack.ats.base_url}/_control/accounts/{ACCOUNT}", json=spec.to_dict(), timeout=30
+    ).raise_for_status()
+    return spec
 
 
 def run_story(stack: Any, out: TextIO = sys.stdout) -> dict[str, Any]:
@@ -195,3 +224,57 @@ def run_story(stack: Any, out: TextIO = sys.stdout) -> dict[str, Any]:
         "enabled": enabled,
         "executions": executions,
     }
+
+
+def progress_line(sync: dict[str, Any]) -> str:
+    width = 30
+    percent = float(sync.get("percent") or 0.0)
+    filled = round(width * percent / 100)
+    eta = sync.get("etaSeconds")
+    eta_text = f", about {eta // 60} min {eta % 60} s left" if eta else ""
+    return (
+        f"[{'#' * filled}{'.' * (width - filled)}] {percent:5.1f}%  {sync.get('recordsDone', 0):,} of "
+        f"{sync.get('recordsTotal', 0):,} records  ({sync.get('status')}){eta_text}"
+    )
+
+
+def run_sync_story(stack: Any, spec: Any, out: TextIO = sys.stdout, timeout: float = 600.0) -> dict[str, Any]:
+    """The historical sync the enablement started: progress as the admin sees it, the email, then verify."""
+    from rsc_demo.verify import verify
+
+    p = Printer(out)
+    p.step_no = 11
+    ats = AtsBackend(stack.api_url)
+    p.step("The one-time sync of Acme's ATS history runs (the ATS integration page, refreshed)")
+    deadline = time.monotonic() + timeout
+    sync: dict[str, Any] = {}
+    last = ""
+    while time.monotonic() < deadline:
+        contract = ats.status(OWNER).body["contracts"][0]
+        sync = contract.get("sync") or {}
+        line = progress_line(sync)
+        if line != last:
+            p.line(line)
+            last = line
+        if sync.get("status") in ("SUCCEEDED", "FAILED", "STOPPED"):
+            break
+        time.sleep(2)
+    p.line("per entity:")
+    for entity, row in (sync.get("entities") or {}).items():
+        p.line(f"{entity:20} {row['accepted']:>7,} synced {row['rejected']:>5,} rejected of {row['planned']:,}", 6)
+    emails = stack.read_emails()
+    p.step("The email the account's Admins and Owners receive")
+    email = emails[-1] if emails else None
+    if email is not None:
+        p.line(f"From: {email.source}", 4)
+        p.line(f"To: {', '.join(email.to)}", 4)
+        p.line(f"Subject: {email.subject}", 4)
+        out.write("\n" + "\n".join("      " + line for line in email.body.splitlines()) + "\n")
+    p.step("Verify: what LinkedIn holds vs the fake ATS's records mapped through our mapping")
+    report = verify(spec, ACCOUNT, ORG, stack.linkedin.base_url)
+    out.write("\n".join("    " + line for line in report.table().splitlines()) + "\n")
+    p.title(
+        f"Done: sync {sync.get('status')}, {sync.get('recordsDone', 0):,} records; "
+        f"verify {report.missing} missing / {report.extra} extra / {report.differing} differing."
+    )
+    return {"sync": sync, "email": email, "verify": report}

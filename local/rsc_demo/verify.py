@@ -41,6 +41,7 @@ class EntityCheck:
     differing: list[str] = field(default_factory=list)
     rejected: set[str] = field(default_factory=set)
     expected_rejected: set[str] = field(default_factory=set)
+    cascaded: set[str] = field(default_factory=set)  # children of a refused parent: LinkedIn cannot hold them
 
     @property
     def rejections_match(self) -> bool:
@@ -75,6 +76,8 @@ class VerifyReport:
         lines = [f"{'entity':20}{'expected':>10}{'held':>10}{'missing':>9}{'extra':>7}{'differ':>8}  rejected"]
         for e in self.entities.values():
             rejected = f"{len(e.rejected)} ({'= the invalid ones' if e.rejections_match else 'MISMATCH'})"
+            if e.cascaded:
+                rejected += f" + {len(e.cascaded)} under a refused parent"
             lines.append(
                 f"{e.entity:20}{e.expected:>10,}{e.held:>10,}{len(e.missing):>9}{len(e.extra):>7}"
                 f"{len(e.differing):>8}  {rejected}"
@@ -117,6 +120,12 @@ def verify(
     for rejection in fake_ats.expected_rejections(spec):
         invalid.setdefault(rejection.resource, set()).add(rejection.id)
     report = VerifyReport({})
+    parent_field = {
+        Entity.CANDIDATE_NOTES: ("candidate_id", Entity.CANDIDATES),
+        Entity.APPLICATION_NOTES: ("application_id", Entity.APPLICATIONS),
+        Entity.STAGES: ("application_id", Entity.APPLICATIONS),
+        Entity.INTERVIEW_FEEDBACK: ("application_id", Entity.APPLICATIONS),
+    }
     for entity in Entity:
         check = EntityCheck(entity.value, expected_rejected=invalid.get(entity.value, set()))
         held = _held(dump, entity)
@@ -128,6 +137,10 @@ def verify(
                 mapped = map_record(entity, record, options)
             except Rejected:
                 check.rejected.add(record_id)
+                continue
+            parent = parent_field.get(entity)
+            if parent and str(record.get(parent[0])) in report.entities[parent[1].value].rejected:
+                check.cascaded.add(record_id)
                 continue
             expected_ids.add(record_id)
             stored = held.get(record_id)

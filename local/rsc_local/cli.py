@@ -49,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rsc-local", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="rsc-local",
+        description="Run the embedded local stack: moto with template.yaml's resources, the real handlers, "
+        "the API adapter, the LinkedIn emulator and the fake ATS.",
+    )
     parser.add_argument("--state-dir", default=".local-stack", help="where state.json and stack.log live")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     commands = parser.add_subparsers(dest="command", required=True)

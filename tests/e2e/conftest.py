@@ -7,18 +7,16 @@ from typing import Any
 
 import pytest
 
-from rsc_demo.ats import AtsBackend, jwt_secret_value
+from rsc_demo.ats import AtsBackend
 
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Any]:
+    from rsc_demo.story import stack_config
     from rsc_local.testing import local_stack, testing_config
 
-    config = testing_config(
-        stack_name="rsc-e2e",
-        parameters={"LogLevel": "INFO"},
-        secrets={"rsc-connector/dev/ats-jwt": jwt_secret_value()},
-    )
+    base = stack_config("rsc-e2e", log_level="INFO")
+    config = testing_config(stack_name="rsc-e2e", parameters=base.parameters, secrets=base.secrets, ats=base.ats)
     with local_stack(config) as running:
         yield running
 
@@ -29,7 +27,10 @@ def fresh_stack(stack: Any) -> Any:
     stack.reset_data()
     import requests
 
+    from rsc_demo.story import seed_ats
+
     requests.post(f"{stack.linkedin.base_url}/_control/reset", timeout=5).raise_for_status()
+    seed_ats(stack, 300)
     return stack
 
 

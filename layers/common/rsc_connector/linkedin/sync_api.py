@@ -29,9 +29,17 @@ class UpsertOutcome:
     """What LinkedIn said about each record of one page."""
 
     accepted: list[str] = field(default_factory=list)
-    rejected: dict[str, str] = field(default_factory=dict)  # ats id -> LinkedIn's message
+    rejected: dict[str, tuple[str, str]] = field(default_factory=dict)  # ats id -> (reason code, LinkedIn's words)
     job_tasks: dict[str, str] = field(default_factory=dict)  # ats job id -> simpleJobPostingTask URN
     calls: int = 0
+
+
+def _rejection(value: Any, parent_missing_possible: bool = False) -> tuple[str, str]:
+    """A stable reason code and LinkedIn's message for one refused entity."""
+    status = value.get("status") if isinstance(value, dict) else None
+    if status == 404 and parent_missing_possible:
+        return "parent_not_synced", _error_message(value)
+    return "linkedin_rejected", _error_message(value)
 
 
 def _error_message(value: Any) -> str:
@@ -79,7 +87,7 @@ class SyncApi:
             if status in (201, 202) and element.get("id"):
                 outcome.job_tasks[mapped.ats_id] = str(element["id"])
             else:
-                outcome.rejected[mapped.ats_id] = _error_message(element or "LinkedIn did not report this job")
+                outcome.rejected[mapped.ats_id] = _rejection(element or "LinkedIn did not report this job")
         return outcome
 
     def _keyed(self, path: str, records: list[Mapped], keys: list[dict[str, str]]) -> UpsertOutcome:
@@ -150,11 +158,11 @@ def _read_batch(
         result = results.get(key_set)
         status = result.get("status") if isinstance(result, dict) else None
         if key_set in errors:
-            outcome.rejected[mapped.ats_id] = _error_message(errors[key_set])
+            outcome.rejected[mapped.ats_id] = _rejection(errors[key_set])
         elif isinstance(status, int) and 200 <= status < 300:
             outcome.accepted.append(mapped.ats_id)
         else:
-            outcome.rejected[mapped.ats_id] = _error_message(result or "LinkedIn did not report this record")
+            outcome.rejected[mapped.ats_id] = _rejection(result or "LinkedIn did not report this record")
     return outcome
 
 
@@ -164,8 +172,9 @@ def _read_simple(body: dict[str, Any], records: list[Mapped], outcome: UpsertOut
         result = results.get(mapped.ats_id)
         status = result.get("status") if isinstance(result, dict) else None
         if mapped.ats_id in errors:
-            outcome.rejected[mapped.ats_id] = _error_message(errors[mapped.ats_id])
+            # A sub-resource whose parent LinkedIn does not hold (its candidate or application was refused).
+            outcome.rejected[mapped.ats_id] = _rejection(errors[mapped.ats_id], parent_missing_possible=True)
         elif isinstance(status, int) and 200 <= status < 300:
             outcome.accepted.append(mapped.ats_id)
         else:
-            outcome.rejected[mapped.ats_id] = _error_message(result or "LinkedIn did not report this record")
+            outcome.rejected[mapped.ats_id] = _rejection(result or "LinkedIn did not report this record", True)

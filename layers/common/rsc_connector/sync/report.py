@@ -33,6 +33,7 @@ REASONS = {
     "missing_parent": "no parent record",
     "missing_id": "no id",
     "linkedin_rejected": "refused by LinkedIn",
+    "parent_not_synced": "a parent record (candidate or application) that was not synced",
 }
 
 

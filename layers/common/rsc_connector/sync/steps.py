@@ -179,7 +179,7 @@ class SyncSteps:
         if run.get("status") == "SUCCEEDED":
             return {"emailed": False, "alreadyDone": True}
         report = self.report(key)
-        subject, text = success_email(report, payload.get("companyName") or key.account_id)
+        subject, text = success_email(report, self._company(key.account_id))
         self.mailer.send(self.admins(key.account_id), subject, text)
         self.store.update_run(key, status="SUCCEEDED", finished_at=time.time(), summary=report.summary())
         self._contract_to(key, ContractStatus.SYNCED, {ContractStatus.SYNCING})
@@ -192,7 +192,7 @@ class SyncSteps:
         run = self.store.get_run(key) or {}
         stopped = run.get("status") == "STOPPED" or "SyncStopped" in str(error.get("Error", ""))
         report = self.report(key)
-        subject, text = failure_email(report, payload.get("companyName") or key.account_id, cause, stopped)
+        subject, text = failure_email(report, self._company(key.account_id), cause, stopped)
         self.mailer.send(self.admins(key.account_id), subject, text)
         self.store.update_run(
             key, status="STOPPED" if stopped else "FAILED", finished_at=time.time(), error=cause[:500]
@@ -202,6 +202,10 @@ class SyncSteps:
         return {"emailed": True, "stopped": stopped}
 
     # -- helpers --------------------------------------------------------------------------------------
+    def _company(self, account_id: str) -> str:
+        account = self.repo.get_account(account_id)
+        return account.company_name if account and account.company_name else account_id
+
     def _credentials(self, account_id: str) -> AppCredentials:
         account = self.repo.get_account(account_id)
         if account is None or account.child_app is None:

@@ -107,8 +107,7 @@ class Worker:
             from rsc_connector.linkedin.sync_api import UpsertOutcome
 
             outcome = UpsertOutcome()
-        for ats_id, text in outcome.rejected.items():
-            rejected[ats_id] = ("linkedin_rejected", text)
+        rejected.update(outcome.rejected)
         counted = self.store.record_page(
             key,
             PageResult(
