@@ -9,7 +9,10 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
+from rsc_connector.linkedin import assumptions as A
+
 from .emulator import LinkedInEmulator
+from .syncstore import DEFAULT_JOB_TASK_DELAY_SECONDS
 
 
 def _limit(text: str) -> tuple[str, int]:
@@ -38,6 +41,31 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="FAMILY=N",
         help="daily call limit per application for a resource family (default atsIntegrations=5000)",
     )
+    parser.add_argument(
+        "--sync-records-per-minute",
+        type=int,
+        default=A.SYNC_RECORDS_PER_MINUTE,
+        metavar="N",
+        help="records per minute per application and sync resource (default %(default)s)",
+    )
+    parser.add_argument(
+        "--sync-calls-per-day",
+        type=int,
+        default=A.SYNC_CALLS_PER_DAY,
+        metavar="N",
+        help="calls per UTC day per application and sync resource (default %(default)s)",
+    )
+    parser.add_argument(
+        "--job-task-delay",
+        type=float,
+        default=DEFAULT_JOB_TASK_DELAY_SECONDS,
+        metavar="SECONDS",
+        help="how long a job posting task stays IN_PROGRESS, on the emulator clock (default %(default)s)",
+    )
+    parser.add_argument("--no-request-log", action="store_true", help="count requests but keep none of them")
+    parser.add_argument(
+        "--request-log-max", type=int, default=None, metavar="N", help="keep only the newest N requests"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every HTTP request to stderr")
     return parser.parse_args(argv)
 
@@ -52,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         allow_insecure_callbacks=not args.strict_callbacks,
         daily_limits=dict(args.limit) if args.limit else None,
         verbose=args.verbose,
+        sync_records_per_minute=args.sync_records_per_minute,
+        sync_calls_per_day=args.sync_calls_per_day,
+        job_task_delay_seconds=args.job_task_delay,
+        request_log=not args.no_request_log,
+        request_log_max_entries=args.request_log_max,
     )
     stopping = threading.Event()
 

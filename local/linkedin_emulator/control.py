@@ -11,6 +11,7 @@ from typing import Any
 from rsc_connector.linkedin import assumptions as A
 
 from .context import Call, Context
+from .faults import parse_settings
 from .model import CONTRACT_URN, ORGANIZATION_URN, PUSH_MODES, Contract, Member
 from .oauth import integration_request_payload
 from .state import Refusal
@@ -19,6 +20,8 @@ from .wire import ApiError, Request, Response
 CONTRACT_TYPES_KNOWN = A.CONTRACT_TYPES_ELIGIBLE | {A.CONTRACT_TYPE_LITE}
 MEMBER_FIELDS = frozenset({"memberId", "firstName", "lastName", "email", "contracts"})
 CONTRACT_FIELDS = frozenset({"contractId", "name", "type", "organizationId"})
+SYNC_KNOBS = ("syncRecordsPerMinute", "syncCallsPerDay")
+REQUEST_LOG_FIELDS = frozenset({"enabled", "maxEntries", "maxBodyBytes"})
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -216,10 +219,91 @@ def redeliver(ctx: Context, push_id: str) -> dict[str, Any]:
 
 
 def set_limits(ctx: Context, body: dict[str, Any]) -> dict[str, int]:
-    for family, limit in body.items():
+    """Daily limits per family (``null`` removes one) and the sync knobs (``null`` restores the default).
+
+    The reply shows the daily limits plus the sync knobs this call set.
+    """
+    knobs = {name: body[name] for name in SYNC_KNOBS if name in body}
+    families = {name: limit for name, limit in body.items() if name not in SYNC_KNOBS}
+    for family, limit in families.items():
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
             raise ApiError(400, f'The limit of "{family}" must be a non-negative integer or null')
-    return ctx.state.set_limits(body)
+    for name, value in knobs.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ApiError(400, f'"{name}" must be a positive integer or null')
+    with ctx.state.lock:
+        sync_limits = ctx.state.sync.set_limits(
+            records_per_minute=knobs.get("syncRecordsPerMinute"),
+            calls_per_day=knobs.get("syncCallsPerDay"),
+            restore=tuple(name for name, value in knobs.items() if value is None),
+        )
+        daily = ctx.state.set_limits(families)
+    return {**daily, **{name: sync_limits[name] for name in knobs}}
+
+
+def usage(ctx: Context) -> dict[str, Any]:
+    with ctx.state.lock:
+        return {
+            "usage": ctx.state.usage_view(),
+            "limits": dict(ctx.state.daily_limits),
+            "sync": ctx.state.sync.usage_view(),
+            "syncLimits": ctx.state.sync.limits_view(),
+        }
+
+
+# -- sync data, job tasks, faults, request log ----------------------------------------------------------------
+
+
+def _organization(value: str | None) -> str:
+    if not value or not ORGANIZATION_URN.match(value):
+        raise ApiError(400, '"organization" must be an organization URN (urn:li:organization:<id>)')
+    return value
+
+
+def data(ctx: Context, organization: str | None) -> dict[str, Any]:
+    """Everything synced for an organization (keyed by ATS ids), or, without one, the counts per organization."""
+    if organization is None:
+        with ctx.state.lock:
+            return {"organizations": {org: ctx.state.sync.counts(org) for org in ctx.state.sync.organizations()}}
+    return ctx.state.sync.data_view(_organization(organization))
+
+
+def data_counts(ctx: Context, organization: str | None) -> dict[str, Any]:
+    return ctx.state.sync.counts(_organization(organization))
+
+
+def set_job_tasks(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """``{"delaySeconds": s}`` sets the processing delay; ``{"completeNow": true}`` applies every queued job."""
+    _only(body, {"delaySeconds", "completeNow"}, "a job-task change")
+    delay = _number(body, "delaySeconds")
+    complete = _flag(body, "completeNow") or False
+    if delay is not None and delay < 0:
+        raise ApiError(400, '"delaySeconds" must not be negative')
+    sync = ctx.state.sync
+    with ctx.state.lock:
+        if delay is not None:
+            sync.set_job_task_delay(delay)
+        completed = sync.process_due(everything=complete)
+        return {**sync.job_tasks_view(), "completed": completed}
+
+
+def set_faults(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """Replace the fault settings (omitted fields take their defaults; ``{}`` turns faults off)."""
+    return ctx.state.faults.configure(parse_settings(body))
+
+
+def set_request_log(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """``{"enabled": bool, "maxEntries": n|null, "maxBodyBytes": n|null}``; counters are kept regardless."""
+    _only(body, REQUEST_LOG_FIELDS, "request-log settings")
+    enabled = _flag(body, "enabled")
+    caps: dict[str, int | None] = {}
+    for name, minimum in (("maxEntries", 1), ("maxBodyBytes", 0)):
+        value = body.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < minimum):
+            raise ApiError(400, f'"{name}" must be an integer of at least {minimum}, or null')
+        caps[name] = value
+    unset = [name for name in caps if name in body and body[name] is None]
+    return ctx.state.configure_request_log(enabled, caps["maxEntries"], caps["maxBodyBytes"], unset=unset)
 
 
 def clock_view(ctx: Context) -> dict[str, Any]:
@@ -302,8 +386,7 @@ def state_route(ctx: Context, call: Call) -> Response:
 
 
 def usage_route(ctx: Context, call: Call) -> Response:
-    with ctx.state.lock:
-        return Response.json(200, {"usage": ctx.state.usage_view(), "limits": dict(ctx.state.daily_limits)})
+    return Response.json(200, usage(ctx))
 
 
 def limits_route(ctx: Context, call: Call) -> Response:
@@ -331,3 +414,39 @@ def apps_route(ctx: Context, call: Call) -> Response:
 
 def app_route(ctx: Context, call: Call) -> Response:
     return Response.json(200, set_app(ctx, call.params["client_id"], _body(call.request)))
+
+
+def _query_value(call: Call, name: str) -> str | None:
+    values = [value for key, value in call.request.query_pairs() if key == name]
+    unknown = sorted({key for key, _ in call.request.query_pairs()} - {name})
+    if unknown:
+        raise ApiError(400, f'Unexpected query parameter "{unknown[0]}"')
+    if len(values) > 1:
+        raise ApiError(400, f'The query parameter "{name}" is repeated')
+    return values[0] if values else None
+
+
+def data_route(ctx: Context, call: Call) -> Response:
+    return Response.json(200, data(ctx, _query_value(call, "organization")))
+
+
+def data_counts_route(ctx: Context, call: Call) -> Response:
+    return Response.json(200, data_counts(ctx, _query_value(call, "organization")))
+
+
+def job_tasks_route(ctx: Context, call: Call) -> Response:
+    if call.request.method == "GET":
+        return Response.json(200, ctx.state.sync.job_tasks_view())
+    return Response.json(200, set_job_tasks(ctx, _body(call.request)))
+
+
+def faults_route(ctx: Context, call: Call) -> Response:
+    if call.request.method == "GET":
+        return Response.json(200, ctx.state.faults.view())
+    return Response.json(200, set_faults(ctx, _body(call.request)))
+
+
+def request_log_route(ctx: Context, call: Call) -> Response:
+    if call.request.method == "GET":
+        return Response.json(200, ctx.state.request_log_view())
+    return Response.json(200, set_request_log(ctx, _body(call.request)))

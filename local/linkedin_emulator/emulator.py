@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
+
+from rsc_connector.linkedin import assumptions as A
 
 from . import control
 from .clock import Clock
 from .context import Context
 from .push import PushDispatcher
 from .server import EmulatorHTTPServer, Router
-from .state import EmulatorState
+from .state import EmulatorState, RequestLogSettings
+from .syncstore import DEFAULT_JOB_TASK_DELAY_SECONDS
 
 
 class LinkedInEmulator:
@@ -31,9 +35,24 @@ class LinkedInEmulator:
         allow_insecure_callbacks: bool = True,
         daily_limits: Mapping[str, int] | None = None,
         verbose: bool = False,
+        *,
+        sync_records_per_minute: int = A.SYNC_RECORDS_PER_MINUTE,
+        sync_calls_per_day: int = A.SYNC_CALLS_PER_DAY,
+        job_task_delay_seconds: float = DEFAULT_JOB_TASK_DELAY_SECONDS,
+        request_log: bool = True,
+        request_log_max_entries: int | None = None,
     ) -> None:
         self.clock = clock or Clock()
-        self.state = EmulatorState(self.clock, partner_client_id, partner_client_secret, daily_limits)
+        self.state = EmulatorState(
+            self.clock,
+            partner_client_id,
+            partner_client_secret,
+            daily_limits,
+            sync_records_per_minute=sync_records_per_minute,
+            sync_calls_per_day=sync_calls_per_day,
+            job_task_delay_seconds=job_task_delay_seconds,
+            request_log=RequestLogSettings(enabled=request_log, max_entries=request_log_max_entries),
+        )
         self.pushes = PushDispatcher(self.state)
         self.context = Context(self.state, self.clock, self.pushes, allow_insecure_callbacks)
         self._router = Router(self.context)
@@ -183,8 +202,43 @@ class LinkedInEmulator:
     def usage(self) -> dict[str, dict[str, dict[str, int]]]:
         return self.state.usage_view()
 
+    def sync_usage(self) -> dict[str, Any]:
+        """Per application: records, max records per minute, 429s and violation minutes (``/_control/usage``)."""
+        return copy.deepcopy(self.state.sync.usage_view())
+
     def set_limits(self, limits: Mapping[str, int | None]) -> dict[str, int]:
+        """Daily limits per family, plus ``syncRecordsPerMinute`` / ``syncCallsPerDay`` (as ``/_control/limits``)."""
         return control.set_limits(self.context, dict(limits))
+
+    # -- synced data, job tasks, faults, request log --------------------------------------------------------
+
+    def data(self, organization: str) -> dict[str, Any]:
+        """Everything synced for the organization, keyed by ATS ids, as stored (a deep copy)."""
+        return copy.deepcopy(control.data(self.context, organization))
+
+    def data_counts(self, organization: str) -> dict[str, Any]:
+        return control.data_counts(self.context, organization)
+
+    def set_job_tasks(self, *, delay_seconds: float | None = None, complete_now: bool = False) -> dict[str, Any]:
+        """Set the job processing delay and/or apply every queued job now."""
+        return control.set_job_tasks(self.context, {"delaySeconds": delay_seconds, "completeNow": complete_now})
+
+    def set_faults(self, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Replace the fault settings (as ``POST /_control/faults``); no settings turns faults off."""
+        return control.set_faults(self.context, dict(settings or {}))
+
+    def faults(self) -> dict[str, Any]:
+        return self.state.faults.view()
+
+    def set_request_log(
+        self, *, enabled: bool | None = None, max_entries: int | None = None, max_body_bytes: int | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"enabled": enabled}
+        if max_entries is not None:
+            body["maxEntries"] = max_entries
+        if max_body_bytes is not None:
+            body["maxBodyBytes"] = max_body_bytes
+        return control.set_request_log(self.context, body)
 
     def set_client_credentials_allowed(self, client_id: str, allowed: bool) -> dict[str, Any]:
         return control.set_app(self.context, client_id, {"allowClientCredentials": allowed})

@@ -7,16 +7,17 @@ fields and the indexes must run 0..n-1.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
+import quopri
 import re
-from collections.abc import Iterable, Sequence
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
-from urllib.parse import quote_plus, unquote_plus
+from collections.abc import Callable, Iterable
+from urllib.parse import quote_plus, unquote, unquote_plus
 
 from rsc_connector.linkedin import assumptions as A
 
-from .wire import FORM_CONTENT_TYPE, ApiError, Headers, Request
+from .wire import FORM_CONTENT_TYPE, ApiError, Headers, Request, media_type
 
 MAX_BATCH_KEYS = 100  # every RSC batch call: at most 100 records (linkedin-rsc-api.md 2.1)
 MAX_QUERY_BYTES = 4096  # 414 when the query is longer (linkedin-rsc-api.md 5.1, query tunneling)
@@ -24,7 +25,8 @@ MAX_URL_BYTES = 8192  # 414 when the whole request target is longer
 METHOD_OVERRIDE_HEADER = "X-HTTP-Method-Override"
 TUNNELABLE_METHODS = frozenset({"GET", "PUT", "POST", "DELETE"})  # as Rest.li QueryTunnelUtil
 
-_BATCH_KEY_PARAM = re.compile(r"^ids\[(0|[1-9][0-9]*)\]\.([A-Za-z][A-Za-z0-9_]*)$")
+_BOUNDARY = re.compile(r'boundary=(?:"([^"]+)"|([^;\s]+))', re.IGNORECASE)
+_URL_SAFE = re.compile(r"^[A-Za-z0-9._*-]*$")
 
 CompoundKey = dict[str, str]
 
@@ -46,14 +48,13 @@ def parse_batch_keys(pairs: Iterable[tuple[str, str]], fields: frozenset[str]) -
     for name, value in pairs:
         if not is_key_param(name):
             continue
-        match = _BATCH_KEY_PARAM.match(name)
-        if match is None:
-            raise malformed(f'"{name}" is not of the form ids[<index>].<field>')
-        index, key_field = int(match.group(1)), match.group(2)
+        index, key_field = _batch_key_param(name)
         if key_field not in fields:
             raise malformed(f'unknown key field "{key_field}" in {name}; expected {_names(fields)}')
-        entry = by_index.setdefault(index, {})
-        if key_field in entry:
+        entry = by_index.get(index)
+        if entry is None:
+            entry = by_index[index] = {}
+        elif key_field in entry:
             raise malformed(f"{name} is given more than once")
         if not value:
             raise malformed(f"{name} is empty")
@@ -72,14 +73,32 @@ def parse_batch_keys(pairs: Iterable[tuple[str, str]], fields: frozenset[str]) -
     return keys
 
 
-def parse_key_string(text: str, fields: frozenset[str]) -> CompoundKey:
+@functools.lru_cache(maxsize=8192)  # the same few hundred names come in every batch
+def _batch_key_param(name: str) -> tuple[int, str]:
+    """``ids[12].field`` -> (12, "field"); anything else is a 400 (the caller checks the field name)."""
+    close = name.find("].", 4)
+    digits, key_field = name[4:close], name[close + 2 :]
+    if (
+        close < 0
+        or not name.startswith("ids[")
+        or not digits.isdigit()
+        or not digits.isascii()
+        or (len(digits) > 1 and digits[0] == "0")
+    ):
+        raise malformed(f'"{name}" is not of the form ids[<index>].<field>')
+    return int(digits), key_field
+
+
+def parse_key_string(text: str, fields: frozenset[str], decode: Callable[[str], str] = unquote_plus) -> CompoundKey:
     """``integrationContext=urn%3A...&integrationType=X&...`` (values encoded or not) -> a field dict."""
     key: CompoundKey = {}
     if not text:
         raise malformed("empty key")
+    encoded = "%" in text or "+" in text
     for part in text.split("&"):
         name, sep, value = part.partition("=")
-        name, value = unquote_plus(name), unquote_plus(value)
+        if encoded:
+            name, value = decode(name), decode(value)
         if not sep or not name:
             raise malformed(f'"{part}" in "{text}" is not a field=value pair')
         if name not in fields:
@@ -95,6 +114,23 @@ def parse_key_string(text: str, fields: frozenset[str]) -> CompoundKey:
     return key
 
 
+def parse_path_key(segment: str, fields: frozenset[str]) -> CompoundKey:
+    """A compound key written as a path segment (sub-resources, linkedin-rsc-api.md 2.1), order-independent.
+
+    ``atsCandidateId=C1&dataProvider=ATS&integrationContext=urn%3Ali%3Aorganization%3A1``: ``&`` and ``=``
+    literal, values percent-encoded or not (``+`` is a plus sign in a path). A segment encoded as a whole
+    (``%3D`` and ``%26`` for ``=`` and ``&``) is decoded once first.
+    """
+    if "=" not in segment:
+        segment = unquote(segment)
+    return parse_key_string(segment, fields, unquote)
+
+
+def encode_key_value(value: str) -> str:
+    """One name or value of a response key, as ``format_key`` writes it (assumption A12)."""
+    return _java_url_encode(value) if A.BATCH_RESPONSE_KEY_VALUES_URL_ENCODED else value
+
+
 def format_key(key: CompoundKey) -> str:
     """The key string used in batch responses (assumption A12): fields sorted by name, values form-encoded."""
     if not A.BATCH_RESPONSE_KEY_VALUES_URL_ENCODED:
@@ -102,8 +138,17 @@ def format_key(key: CompoundKey) -> str:
     return "&".join(f"{_java_url_encode(name)}={_java_url_encode(key[name])}" for name in sorted(key))
 
 
+@functools.lru_cache(maxsize=4096)
+def _encoded_context(value: str) -> str:
+    return quote_plus(value, safe="*").replace("~", "%7E")
+
+
 def _java_url_encode(value: str) -> str:
     """java.net.URLEncoder.encode(value, "UTF-8"): keeps ``A-Za-z0-9.-*_``, space -> ``+``."""
+    if _URL_SAFE.match(value):
+        return value
+    if value.startswith("urn:"):  # organization/contract URNs repeat in every key: remember them
+        return _encoded_context(value)
     return quote_plus(value, safe="*").replace("~", "%7E")
 
 
@@ -181,26 +226,74 @@ def untunnel(request: Request) -> Request:
 
 
 def _split_multipart(request: Request) -> tuple[str, bytes, str | None]:
-    raw_type = request.header("Content-Type") or ""
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + raw_type.encode("latin-1") + b"\r\n\r\n" + request.body
-    )
-    parts: Sequence[Message] = message.get_payload() if message.is_multipart() else []  # type: ignore[assignment]
+    parts = _multipart_parts(request.header("Content-Type") or "", request.body)
     if not parts or len(parts) > 2:
         raise ApiError(400, "A tunneled multipart/mixed body must have a query part and at most one entity part")
-    query_part = parts[0]
-    if query_part.get_content_type() != FORM_CONTENT_TYPE:
+    query_headers, query_payload = parts[0]
+    if media_type(query_headers.get("content-type", "text/plain")) != FORM_CONTENT_TYPE:
         raise ApiError(400, f"The first multipart/mixed part must be {FORM_CONTENT_TYPE}")
-    query = _payload(query_part).decode("utf-8").strip()
+    try:
+        query = query_payload.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "The tunneled query is not valid UTF-8") from exc
     if len(parts) == 1:
         return query, b"", None
-    entity_part = parts[1]
-    return query, _payload(entity_part), str(entity_part.get("Content-Type", "application/json"))
+    entity_headers, entity = parts[1]
+    return query, entity, entity_headers.get("content-type", "application/json")
 
 
-def _payload(part: Message) -> bytes:
-    payload = part.get_payload(decode=True)
-    return payload if isinstance(payload, bytes) else b""
+def _multipart_parts(content_type: str, body: bytes) -> list[tuple[dict[str, str], bytes]]:
+    """RFC 2046 body parts as (lower-cased headers, decoded payload); a linear scan, no email package."""
+    match = _BOUNDARY.search(content_type)
+    if match is None:
+        raise ApiError(400, "A multipart/mixed Content-Type needs a boundary parameter")
+    delimiter = b"--" + (match.group(1) or match.group(2)).encode("latin-1")
+    if body.startswith(delimiter):
+        position = len(delimiter)
+    else:
+        first = body.find(b"\n" + delimiter)
+        if first < 0:
+            raise ApiError(400, "The multipart/mixed body holds no part")
+        position = first + 1 + len(delimiter)
+    parts: list[tuple[dict[str, str], bytes]] = []
+    while not body.startswith(b"--", position):
+        line_end = body.find(b"\n", position)
+        following = body.find(b"\n" + delimiter, line_end) if line_end >= 0 else -1
+        if following < 0:
+            raise ApiError(400, "The multipart/mixed body is not closed by its final boundary")
+        content = body[line_end + 1 : following]
+        parts.append(_body_part(content[:-1] if content.endswith(b"\r") else content))
+        position = following + 1 + len(delimiter)
+    return parts
+
+
+def _body_part(raw: bytes) -> tuple[dict[str, str], bytes]:
+    if raw.startswith((b"\r\n", b"\n")):  # no headers: the blank line comes first
+        head, payload = b"", raw[2:] if raw.startswith(b"\r") else raw[1:]
+    else:
+        ends = [(index, size) for index, size in ((raw.find(b"\r\n\r\n"), 4), (raw.find(b"\n\n"), 2)) if index >= 0]
+        if ends:
+            index, size = min(ends)
+            head, payload = raw[:index], raw[index + size :]
+        else:
+            head, payload = raw, b""
+    headers: dict[str, str] = {}
+    for line in head.decode("latin-1").splitlines():
+        name, colon, value = line.partition(":")
+        if not colon:
+            raise ApiError(400, f"Malformed multipart/mixed part header {line!r}")
+        headers[name.strip().lower()] = value.strip()
+    encoding = headers.get("content-transfer-encoding", "binary").lower()
+    if encoding == "base64":
+        try:
+            return headers, base64.b64decode(payload, validate=False)
+        except binascii.Error as exc:
+            raise ApiError(400, "A multipart/mixed part is not valid base64") from exc
+    if encoding == "quoted-printable":
+        return headers, quopri.decodestring(payload)
+    if encoding not in ("7bit", "8bit", "binary"):
+        raise ApiError(400, f"Unsupported Content-Transfer-Encoding {encoding!r} in a multipart/mixed part")
+    return headers, payload
 
 
 def _drop(headers: dict[str, str], name: str) -> None:

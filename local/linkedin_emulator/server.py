@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,17 +16,40 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from . import control, integrations, oauth, pages, provisioning
+from rsc_connector.linkedin import assumptions as A
+
+from . import applications, candidates, control, integrations, jobs, oauth, pages, provisioning
 from .context import Call, Context, Handler
+from .faults import AFTER_APPLY, BEFORE_APPLY, FAULT_429, Fault, fault_response
 from .model import AccessToken
 from .restli import check_length, untunnel
-from .wire import FORM_CONTENT_TYPE, ApiError, Headers, OAuthError, PageError, Request, Response
+from .syncstore import (
+    APPLICATION_FEEDBACK,
+    APPLICATION_NOTES,
+    APPLICATION_STAGES,
+    APPLICATIONS,
+    CANDIDATE_NOTES,
+    CANDIDATES,
+    JOB_TASKS,
+    JOBS,
+    SYNC_FAMILIES,
+)
+from .wire import (
+    FORM_CONTENT_TYPE,
+    SERVICE_ERROR_NO_PERMISSION,
+    ApiError,
+    Headers,
+    OAuthError,
+    PageError,
+    Request,
+    Response,
+)
 
-SERVICE_ERROR_NO_PERMISSION = 100
-SERVICE_ERROR_THROTTLED = 101
+SERVICE_ERROR_THROTTLED = A.THROTTLE_SERVICE_ERROR_CODE
 API_PREFIX = "/v2/"
 CONTROL_PREFIX = "/_control/"
 REDACTED_FORM_FIELDS = ("client_secret",)
+SECONDS_PER_DAY = 86_400
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,49 @@ ROUTES: tuple[Route, ...] = (
         "atsIntegrations",
     ),
     _route(r"^/v2/me$", {"GET": oauth.me}, "member", "me"),
+    _route(r"^/v2/simpleJobPostings$", {"POST": jobs.post_collection}, "child", JOBS),
+    _route(r"^/v2/simpleJobPostingTasks$", {"GET": jobs.get_tasks}, "child", JOB_TASKS),
+    _route(
+        r"^/v2/atsCandidates$",
+        {
+            "GET": candidates.get_collection,
+            "PUT": candidates.put_collection,
+            "POST": candidates.post_collection,
+            "DELETE": candidates.delete_collection,
+        },
+        "child",
+        CANDIDATES,
+    ),
+    _route(
+        rf"^/v2/atsCandidates/{_KEY}/notes$",
+        {"PUT": candidates.put_notes, "DELETE": candidates.delete_notes},
+        "child",
+        CANDIDATE_NOTES,
+    ),
+    _route(
+        r"^/v2/atsApplications$",
+        {"PUT": applications.put_collection, "DELETE": applications.delete_collection},
+        "child",
+        APPLICATIONS,
+    ),
+    _route(
+        rf"^/v2/atsApplications/{_KEY}/notes$",
+        {"PUT": applications.put_notes, "DELETE": applications.delete_notes},
+        "child",
+        APPLICATION_NOTES,
+    ),
+    _route(
+        rf"^/v2/atsApplications/{_KEY}/stages$",
+        {"PUT": applications.put_stages, "DELETE": applications.delete_stages},
+        "child",
+        APPLICATION_STAGES,
+    ),
+    _route(
+        rf"^/v2/atsApplications/{_KEY}/interviewFeedback$",
+        {"PUT": applications.put_feedback, "DELETE": applications.delete_feedback},
+        "child",
+        APPLICATION_FEEDBACK,
+    ),
     _route(r"^/_control/members$", {"GET": control.members_route, "POST": control.members_route}),
     _route(r"^/_control/widget-request$", {"POST": control.widget_request_route}),
     _route(r"^/_control/integrations/status$", {"POST": control.status_route}),
@@ -88,33 +156,68 @@ ROUTES: tuple[Route, ...] = (
     _route(r"^/_control/reset$", {"POST": control.reset_route}),
     _route(r"^/_control/apps$", {"GET": control.apps_route}),
     _route(r"^/_control/apps/(?P<client_id>[^/]+)$", {"POST": control.app_route}),
+    _route(r"^/_control/data$", {"GET": control.data_route}),
+    _route(r"^/_control/data/counts$", {"GET": control.data_counts_route}),
+    _route(r"^/_control/job-tasks$", {"GET": control.job_tasks_route, "POST": control.job_tasks_route}),
+    _route(r"^/_control/faults$", {"GET": control.faults_route, "POST": control.faults_route}),
+    _route(r"^/_control/request-log$", {"GET": control.request_log_route, "POST": control.request_log_route}),
 )
 
 
 class Router:
-    """Turns a Request into a Response: 414, tunneling, 404/405, authentication, daily limits, permissions."""
+    """Turns a Request into a Response: injected faults, 414, tunneling, 404/405, authentication, daily limits,
+    permissions."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     def handle(self, wire: Request) -> Response:
         is_control = wire.path.startswith(CONTROL_PREFIX)
-        try:
-            response = self._dispatch(wire, is_control)
-        except ApiError as error:
-            response = error.to_response()
-        except OAuthError as error:
-            response = error.to_response()
-        except PageError as error:
-            response = Response.html(error.status, pages.error_page(error.title, error.detail))
-        except Exception as error:  # a bug in the emulator: say so, loudly
-            traceback.print_exc(file=sys.stderr)
-            response = ApiError(500, f"Internal emulator error: {type(error).__name__}: {error}").to_response()
+        fault = None if is_control else self._fault(wire)
+        if fault is not None and fault.kind in BEFORE_APPLY:
+            response = fault_response(fault.kind)
+        else:
+            response = self._respond(wire, is_control)
         if wire.path.startswith(API_PREFIX):
             response.headers.setdefault("X-RestLi-Protocol-Version", "1.0.0")
+        if fault is not None and fault.kind in AFTER_APPLY:
+            applied = response.status
+            response = fault_response(fault.kind)
+            response.headers.setdefault("X-RestLi-Protocol-Version", "1.0.0")
+        else:
+            applied = None
         if not is_control:
-            self._record(wire, response)
+            self._record(wire, response, fault, applied)
         return response
+
+    def _fault(self, wire: Request) -> Fault | None:
+        """Draw this request's injected latency / fault and wait out the latency (outside every lock)."""
+        faults = self.ctx.state.faults
+        if not faults.settings.active:
+            return None
+        value = oauth.bearer_value(wire)
+        token = self.ctx.state.token(value) if value else None
+        fault = faults.decide(wire.path, token.client_id if token is not None else None)
+        if fault is None:
+            return None
+        if fault.kind == FAULT_429 and token is not None:
+            self.ctx.state.sync.note_injected_429(token.client_id)
+        if fault.delay_seconds > 0:
+            time.sleep(fault.delay_seconds)
+        return fault
+
+    def _respond(self, wire: Request, is_control: bool) -> Response:
+        try:
+            return self._dispatch(wire, is_control)
+        except ApiError as error:
+            return error.to_response()
+        except OAuthError as error:
+            return error.to_response()
+        except PageError as error:
+            return Response.html(error.status, pages.error_page(error.title, error.detail))
+        except Exception as error:  # a bug in the emulator: say so, loudly
+            traceback.print_exc(file=sys.stderr)
+            return ApiError(500, f"Internal emulator error: {type(error).__name__}: {error}").to_response()
 
     def _dispatch(self, wire: Request, is_control: bool) -> Response:
         if not is_control:
@@ -140,10 +243,13 @@ class Router:
         token = oauth.authenticate(self.ctx, request)
         count, limit = self.ctx.state.count_call(token.client_id, route.family)
         if limit is not None and count > limit:
+            if route.family in SYNC_FAMILIES:
+                self.ctx.state.sync.note_daily_throttle(token.client_id, route.family)
             raise ApiError(
-                429,
+                A.THROTTLE_STATUS,
                 "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.",
                 SERVICE_ERROR_THROTTLED,
+                {A.RETRY_AFTER_HEADER: str(self._seconds_to_utc_midnight())},
             )
         app = self.ctx.state.app(token.client_id)
         member_token = token.member_id is not None
@@ -160,37 +266,51 @@ class Router:
             )
         return token
 
-    def _record(self, wire: Request, response: Response) -> None:
+    def _seconds_to_utc_midnight(self) -> int:
+        now = self.ctx.clock.now()
+        return max(1, math.ceil((math.floor(now / SECONDS_PER_DAY) + 1) * SECONDS_PER_DAY - now))
+
+    def _record(self, wire: Request, response: Response, fault: Fault | None, applied: int | None) -> None:
+        state = self.ctx.state
+        settings = state.request_log_settings
+        if not settings.enabled:
+            state.skip_request()
+            return
         value = oauth.bearer_value(wire)
-        token = self.ctx.state.token(value) if value else None
+        token = state.token(value) if value else None
         owner = token.client_id if token is not None else None
         headers = wire.headers.as_dict()
         for name in list(headers):
             if name.lower() == "authorization":
                 headers[name] = f"Bearer <redacted:{owner or 'unknown'}>"
-        self.ctx.state.record_request(
-            {
-                "method": wire.method,
-                "path": wire.path,
-                "query": wire.query,
-                "headers": headers,
-                "body": _redacted_body(wire),
-                "status": response.status,
-                "at": self.ctx.clock.now_ms(),
-                "app": owner,
-            }
-        )
+        entry: dict[str, Any] = {
+            "method": wire.method,
+            "path": wire.path,
+            "query": wire.query,
+            "headers": headers,
+            "body": _redacted_body(wire, settings.max_body_bytes),
+            "status": None if response.drop else response.status,
+            "at": self.ctx.clock.now_ms(),
+            "app": owner,
+        }
+        if fault is not None and fault.kind is not None:
+            entry["fault"] = fault.kind
+            if applied is not None:
+                entry["appliedStatus"] = applied
+        state.record_request(entry)
 
 
-def _redacted_body(request: Request) -> str:
+def _redacted_body(request: Request, max_bytes: int | None = None) -> str:
     text = request.body.decode("utf-8", errors="replace")
-    if request.content_type != FORM_CONTENT_TYPE or not any(f in text for f in REDACTED_FORM_FIELDS):
-        return text
-    pairs = [
-        (name, "<redacted>" if name in REDACTED_FORM_FIELDS else value)
-        for name, value in parse_qsl(text, keep_blank_values=True)
-    ]
-    return urlencode(pairs)
+    if request.content_type == FORM_CONTENT_TYPE and any(f in text for f in REDACTED_FORM_FIELDS):
+        pairs = [
+            (name, "<redacted>" if name in REDACTED_FORM_FIELDS else value)
+            for name, value in parse_qsl(text, keep_blank_values=True)
+        ]
+        text = urlencode(pairs)
+    if max_bytes is not None and len(text) > max_bytes:
+        return f"{text[:max_bytes]}...<{len(text) - max_bytes} more characters>"
+    return text
 
 
 # -- the HTTP server ---------------------------------------------------------------------------------------------
@@ -229,6 +349,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # TCP_NODELAY: no 40-ms delayed-ACK stalls on keep-alive connections
     server: EmulatorHTTPServer
 
     def _handle(self) -> None:
@@ -260,6 +381,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._send(ApiError(code, message or default).to_response())
 
     def _send(self, response: Response) -> None:
+        if response.drop:  # an injected fault: close the connection without a reply
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)

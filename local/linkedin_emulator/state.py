@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import threading
 import uuid
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from rsc_connector.linkedin import assumptions as A
 
 from .clock import Clock
+from .faults import FaultInjector, FaultSettings
 from .model import (
     APPLICATION_URN_PREFIX,
     CALLBACK_URL,
@@ -35,6 +37,7 @@ from .model import (
     PushRecord,
     PushSettings,
 )
+from .syncstore import DEFAULT_JOB_TASK_DELAY_SECONDS, SYNC_FAMILIES, SyncStore
 
 DEFAULT_DAILY_LIMITS: Mapping[str, int] = {"atsIntegrations": 5000}  # linkedin-rsc-api.md 5.4
 APP_TOKEN_TTL_SECONDS = 1800  # documented: 30-minute client-credentials tokens
@@ -52,6 +55,18 @@ class Refusal(Exception):
 
 
 @dataclass
+class RequestLogSettings:
+    """What the request log keeps: everything by default; off, or the newest ``max_entries``, for bulk runs."""
+
+    enabled: bool = True
+    max_entries: int | None = None
+    max_body_bytes: int | None = None
+
+    def view(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "maxEntries": self.max_entries, "maxBodyBytes": self.max_body_bytes}
+
+
+@dataclass
 class StatusChange:
     """What one Recruiter-admin action changed for one child application."""
 
@@ -66,19 +81,37 @@ class EmulatorState:
         partner_client_id: str,
         partner_client_secret: str,
         daily_limits: Mapping[str, int] | None = None,
+        *,
+        sync_records_per_minute: int = A.SYNC_RECORDS_PER_MINUTE,
+        sync_calls_per_day: int = A.SYNC_CALLS_PER_DAY,
+        job_task_delay_seconds: float = DEFAULT_JOB_TASK_DELAY_SECONDS,
+        request_log: RequestLogSettings | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
         self.partner_client_id = partner_client_id
         self._partner_client_secret = partner_client_secret
         self._initial_limits = dict(DEFAULT_DAILY_LIMITS if daily_limits is None else daily_limits)
+        self._initial_log_settings = request_log or RequestLogSettings()
+        self.sync = SyncStore(
+            clock,
+            self.lock,
+            records_per_minute=sync_records_per_minute,
+            calls_per_day=sync_calls_per_day,
+            job_task_delay_seconds=job_task_delay_seconds,
+        )
+        self.faults = FaultInjector()
+        self.request_log_settings = RequestLogSettings()
+        self.requests_seen = 0
+        self.requests_skipped = 0
+        self.requests_evicted = 0
         self.apps: dict[str, Application] = {}
         self.tokens: dict[str, AccessToken] = {}
         self.members: dict[str, Member] = {}
         self.integrations: dict[tuple[str, IntegrationKey], Integration] = {}
         self.events: dict[str, IntegrationEvent] = {}
         self.codes: dict[str, AuthorizationCode] = {}
-        self.request_log: list[dict[str, Any]] = []
+        self.request_log: deque[dict[str, Any]] = deque()
         self.usage: dict[tuple[str, str, str], int] = {}
         self.daily_limits: dict[str, int] = {}
         self.pushes: list[PushRecord] = []
@@ -103,11 +136,15 @@ class EmulatorState:
             self.integrations = {}
             self.events = {}
             self.codes = {}
-            self.request_log = []
+            self.request_log_settings = RequestLogSettings(**vars(self._initial_log_settings))
+            self.request_log = deque(maxlen=self.request_log_settings.max_entries)
+            self.requests_seen = self.requests_skipped = self.requests_evicted = 0
             self.usage = {}
             self.daily_limits = dict(self._initial_limits)
             self.pushes = []
             self.push_settings = PushSettings()
+            self.sync.reset()
+            self.faults.configure(FaultSettings())
 
     # -- applications -------------------------------------------------------------------------------------
 
@@ -417,14 +454,65 @@ class EmulatorState:
 
     def record_request(self, entry: dict[str, Any]) -> None:
         with self.lock:
-            self.request_log.append(entry)
+            self.requests_seen += 1
+            log = self.request_log
+            if log.maxlen is not None and len(log) == log.maxlen:
+                self.requests_evicted += 1
+            log.append(entry)
+
+    def skip_request(self) -> None:
+        """A request the log was told not to keep (``request_log_settings.enabled`` is off): counted only."""
+        with self.lock:
+            self.requests_seen += 1
+            self.requests_skipped += 1
+
+    def configure_request_log(
+        self, enabled: bool | None, max_entries: int | None, max_body_bytes: int | None, *, unset: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        """Change what the log keeps; ``unset`` names (maxEntries, maxBodyBytes) go back to "no cap"."""
+        with self.lock:
+            settings = self.request_log_settings
+            if enabled is not None:
+                settings.enabled = enabled
+            if "maxEntries" in unset:
+                settings.max_entries = None
+            if "maxBodyBytes" in unset:
+                settings.max_body_bytes = None
+            if max_entries is not None:
+                settings.max_entries = max_entries
+            if max_body_bytes is not None:
+                settings.max_body_bytes = max_body_bytes
+            if self.request_log.maxlen != settings.max_entries:
+                kept = list(self.request_log)
+                if settings.max_entries is not None and len(kept) > settings.max_entries:
+                    self.requests_evicted += len(kept) - settings.max_entries
+                self.request_log = deque(kept, maxlen=settings.max_entries)
+            return self.request_log_view()
+
+    def request_log_view(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                **self.request_log_settings.view(),
+                "seen": self.requests_seen,
+                "kept": len(self.request_log),
+                "skipped": self.requests_skipped,
+                "evicted": self.requests_evicted,
+            }
+
+    def daily_limit(self, family: str) -> int | None:
+        """The family's own limit, else (sync families) the sync calls-per-day knob (A16)."""
+        with self.lock:
+            limit = self.daily_limits.get(family)
+            if limit is None and family in SYNC_FAMILIES:
+                return self.sync.calls_per_day
+            return limit
 
     def count_call(self, client_id: str, family: str) -> tuple[int, int | None]:
         """Count one call of ``client_id`` to ``family`` today (UTC); returns (count, daily limit)."""
         with self.lock:
             slot = (client_id, self.clock.utc_day(), family)
             self.usage[slot] = self.usage.get(slot, 0) + 1
-            return self.usage[slot], self.daily_limits.get(family)
+            return self.usage[slot], self.daily_limit(family)
 
     def usage_view(self) -> dict[str, dict[str, dict[str, int]]]:
         """``{client_id: {day: {family: count}}}``."""
@@ -443,6 +531,25 @@ class EmulatorState:
                 else:
                     self.daily_limits[family] = limit
             return dict(self.daily_limits)
+
+    # -- sync admission ---------------------------------------------------------------------------------------
+
+    def sync_blocker(self, client_id: str, organization: str) -> str | None:
+        """Why ``client_id`` may not sync data for ``organization`` (A13), or None when it may."""
+        with self.lock:
+            statuses = []
+            for kind in A.SYNC_REQUIRED_ENABLED_TYPES:
+                integration = self.integrations.get((client_id, IntegrationKey(organization, kind)))
+                statuses.append(integration.status if integration is not None else "not requested")
+            if all(status == A.STATUS_ENABLED for status in statuses):
+                return None
+            shown = ", ".join(
+                f"{kind}: {status}" for kind, status in zip(A.SYNC_REQUIRED_ENABLED_TYPES, statuses, strict=True)
+            )
+            return (
+                f"Recruiter System Connect is not enabled for {organization} for this application "
+                f"({shown}); data can be synced only after the customer enabled the integration"
+            )
 
     # -- dump -----------------------------------------------------------------------------------------------
 
@@ -464,4 +571,12 @@ class EmulatorState:
                 "limits": dict(self.daily_limits),
                 "usage": self.usage_view(),
                 "requests": list(self.request_log),
+                "requestLog": self.request_log_view(),
+                "sync": {
+                    "limits": self.sync.limits_view(),
+                    "jobTasks": self.sync.job_tasks_view(),
+                    "organizations": {org: self.sync.counts(org) for org in self.sync.organizations()},
+                    "usage": self.sync.usage_view(),
+                },
+                "faults": self.faults.view(),
             }

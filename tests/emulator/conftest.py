@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from linkedin_emulator import Clock, LinkedInEmulator
 
+from linkedin_emulator import Clock, LinkedInEmulator
 from tests.emulator.support import PARTNER_ID, PARTNER_SECRET, START, Child, LinkedIn
+from tests.emulator.sync_support import Sync, enable
 
 
 @pytest.fixture(scope="module")
@@ -38,3 +39,15 @@ def onboarded(li: LinkedIn) -> Child:
     li.add_member()
     li.widget_request(child)
     return child
+
+
+@pytest.fixture
+def enabled(onboarded: Child, li: LinkedIn) -> Child:
+    """The onboarded child app with its company-level integrations on org 456 ENABLED: it may sync."""
+    enable(li, onboarded)
+    return onboarded
+
+
+@pytest.fixture
+def sync(li: LinkedIn, enabled: Child) -> Sync:
+    return Sync(li, enabled)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+
 from linkedin_emulator import LinkedInEmulator
 
 PARTNER_ID = "partner-id"

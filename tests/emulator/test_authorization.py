@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import requests
-from linkedin_emulator import LinkedInEmulator
 
+from linkedin_emulator import LinkedInEmulator
 from tests.emulator.support import ACME, CALLBACK, CONTRACT, ORG, Child, LinkedIn, redirect_query
 
 LITE = {"contractId": "900", "name": "Solo Lite", "type": "RECRUITER_LITE", "organizationId": "456"}

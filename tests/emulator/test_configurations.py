@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from linkedin_emulator import LinkedInEmulator
 
+from linkedin_emulator import LinkedInEmulator
 from tests.emulator.support import ORG, Child, LinkedIn, key_string
 
 PUSH_URL = "https://ats.example.com/linkedin/push/acme"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from linkedin_emulator import LinkedInEmulator
 
+from linkedin_emulator import LinkedInEmulator
 from tests.emulator.support import ORG, RSC_KEYS, Child, LinkedIn, canonical, key_query, key_string
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

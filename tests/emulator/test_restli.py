@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from linkedin_emulator.restli import format_key, parse_batch_keys, parse_key_string, parse_simple_ids, untunnel
 from linkedin_emulator.wire import ApiError, Headers, Request
 
