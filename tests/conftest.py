@@ -69,6 +69,9 @@ def aws(env: dict[str, str]) -> Iterator[dict[str, Any]]:
     import boto3
     from moto import mock_aws
 
+    from rsc_local.moto_runtime import patch_dynamodb_transactions
+
+    undo = patch_dynamodb_transactions()
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         create_table_from_template(ddb, env["TABLE_NAME"])
@@ -79,6 +82,7 @@ def aws(env: dict[str, str]) -> Iterator[dict[str, Any]]:
             SecretString=json.dumps({"signing_key": JWT_KEY, "issuer": "ats", "audience": "rsc-connector"}),
         )
         yield {"dynamodb": ddb, "secretsmanager": sm}
+    undo()
 
 
 @pytest.fixture(scope="session")

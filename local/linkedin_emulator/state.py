@@ -10,7 +10,7 @@ import secrets
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -467,7 +467,7 @@ class EmulatorState:
             self.requests_skipped += 1
 
     def configure_request_log(
-        self, enabled: bool | None, max_entries: int | None, max_body_bytes: int | None, *, unset: Iterable[str] = ()
+        self, enabled: bool | None, max_entries: int | None, max_body_bytes: int | None, *, unset: Collection[str] = ()
     ) -> dict[str, Any]:
         """Change what the log keeps; ``unset`` names (maxEntries, maxBodyBytes) go back to "no cap"."""
         with self.lock:

@@ -14,6 +14,10 @@ changes, and restores on :meth:`MotoRuntime.stop` (tooling-notes sections 1, 2 a
   aliased to the executing backend so that stack-created state machines can run;
 - StartExecution without a name gets a UUID name, as in AWS (moto's executing backend names it ``None``, so a
   second unnamed execution of a state machine fails with ExecutionAlreadyExists);
+- DynamoDB TransactWriteItems is serialised and rolls back only the items it touches: moto deep-copies every
+  table the transaction names before applying it, which is O(table size) per call and not thread safe
+  ("dictionary changed size during iteration" while other requests write); DynamoDB's own semantics (all or
+  nothing, conditions checked) are unchanged;
 - with a time scale other than 1, Wait states and Retry intervals are shortened by that factor;
 - moto's state is reset when the runtime starts and when it stops.
 """
@@ -35,6 +39,9 @@ from typing import Any
 import moto.stepfunctions.models as sfn_models
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.config import default_user_config
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table as DynamoTable
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
@@ -122,6 +129,7 @@ class MotoRuntime:
         self._patch(sfn_models, "stepfunctions_backends", stepfunctions_parser_backends)
         self._patch(LambdaSimpleBackend, "invoke", _make_invoke(self))
         self._patch(StepFunctionsParserBackend, "start_execution", _make_start_execution())
+        self._undo.append(patch_dynamodb_transactions())
         self._async_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="rsc-lambda-event")
         # Werkzeug logs every request moto serves at INFO; the handlers' own logs are what matters locally.
         werkzeug = logging.getLogger("werkzeug")
@@ -230,6 +238,86 @@ def _make_start_execution() -> Callable[..., Any]:
         return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
 
     return start_execution
+
+
+class _NoTableCopy:
+    """Stands in for the `copy` module inside moto's transact_write_items: tables are not copied (the wrapper
+    below snapshots the touched items instead); anything else is deep-copied as before."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def deepcopy(self, value: Any, memo: Any = None) -> Any:
+        if isinstance(value, DynamoTable):
+            return value
+        return self._real.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+_TRANSACTION_LOCK = threading.RLock()
+
+
+def patch_dynamodb_transactions() -> Callable[[], None]:
+    """Make moto's TransactWriteItems thread safe and O(items touched); returns the undo.
+
+    Also used by the in-process (mock_aws) test fixtures: moto's own rollback restores a whole-table copy
+    taken before the transaction, which silently discards what concurrent requests wrote meanwhile.
+    """
+    original = DynamoDBBackend.__dict__["transact_write_items"]
+    DynamoDBBackend.transact_write_items = _make_transact_write_items()  # type: ignore[method-assign]
+
+    def undo() -> None:
+        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
+
+    return undo
+
+
+def _make_transact_write_items() -> Callable[..., Any]:
+    import copy as copy_module
+
+    import moto.dynamodb.models as ddb_models
+
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> Any:
+        with _TRANSACTION_LOCK:
+            snapshot: list[tuple[Any, Any, Any, Any]] = []
+            for entry in transact_items:
+                _, op = next(iter(entry.items()))
+                table = self.tables.get(op.get("TableName", ""))
+                if table is None:
+                    continue
+                key = op.get("Key") or op.get("Item") or {}
+                hash_value = DynamoType(key[table.hash_key_attr]) if table.hash_key_attr in key else None
+                range_value = (
+                    DynamoType(key[table.range_key_attr])
+                    if table.range_key_attr and table.range_key_attr in key
+                    else None
+                )
+                if hash_value is None:
+                    continue
+                current = table.get_item(hash_value, range_value)
+                snapshot.append((table, hash_value, range_value, copy_module.deepcopy(current)))
+            setattr(ddb_models, "copy", _NoTableCopy(copy_module))  # noqa: B010 - swap moto's module reference
+            try:
+                return original(self, transact_items)
+            except Exception:
+                for table, hash_value, range_value, item in reversed(snapshot):
+                    if range_value is None:
+                        table.items.pop(hash_value, None)
+                        if item is not None:
+                            table.items[hash_value] = item
+                    else:
+                        table.items[hash_value].pop(range_value, None)
+                        if item is not None:
+                            table.items[hash_value][range_value] = item
+                raise
+            finally:
+                setattr(ddb_models, "copy", copy_module)  # noqa: B010
+
+    return transact_write_items
 
 
 def _make_scaled_wait(scale: float) -> Callable[[Any, Any, float], None]:

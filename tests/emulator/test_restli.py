@@ -73,3 +73,46 @@ def test_untunnel_form_body_becomes_the_query() -> None:
 def test_untunnel_leaves_ordinary_requests_alone() -> None:
     plain = request("GET", "ids=A", {}, b"")
     assert untunnel(plain) is plain
+
+
+def multipart_request(content_type: str, body: bytes) -> Request:
+    return request("POST", "", {"X-HTTP-Method-Override": "PUT", "Content-Type": content_type}, body)
+
+
+def test_untunnel_multipart_variants() -> None:
+    crlf = (
+        b"preamble\r\n--b1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nids=A&ids=B\r\n"
+        b'--b1\r\nContent-Type: application/json\r\n\r\n{"entities": {}}\r\n--b1--\r\nepilogue'
+    )
+    tunneled = untunnel(multipart_request('multipart/mixed; boundary="b1"', crlf))
+    assert (tunneled.method, tunneled.query, tunneled.body) == ("PUT", "ids=A&ids=B", b'{"entities": {}}')
+    assert tunneled.header("Content-Type") == "application/json"
+    lf = (
+        b"--b2\nContent-Type: application/x-www-form-urlencoded\n\nids=A\n"
+        b"--b2\nContent-Type: application/json\nContent-Transfer-Encoding: base64\n\neyJhIjogMX0=\n--b2--\n"
+    )
+    tunneled = untunnel(multipart_request("multipart/mixed; boundary=b2", lf))
+    assert (tunneled.query, tunneled.body) == ("ids=A", b'{"a": 1}')
+    query_only = untunnel(
+        multipart_request(
+            "multipart/mixed; boundary=b3",
+            b"--b3\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nids=A\r\n--b3--",
+        )
+    )
+    assert (query_only.query, query_only.body) == ("ids=A", b"")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/mixed", b"--b\r\n\r\nids=A\r\n--b--"),  # no boundary parameter
+        ("multipart/mixed; boundary=b", b"--b\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nids=A"),
+        ("multipart/mixed; boundary=b", b"--b\r\nContent-Type: text/plain\r\n\r\nids=A\r\n--b--"),
+        ("multipart/mixed; boundary=b", b"nothing here"),
+        ("multipart/mixed; boundary=b", b"--b\r\nbroken header\r\n\r\nids=A\r\n--b--"),
+    ],
+)
+def test_untunnel_refuses_broken_multipart(content_type: str, body: bytes) -> None:
+    with pytest.raises(ApiError) as error:
+        untunnel(multipart_request(content_type, body))
+    assert error.value.status == 400

@@ -1,0 +1,209 @@
+"""The sync worker against moto (in-process), the LinkedIn emulator and the fake ATS's records: exactly-once
+counting under duplicate deliveries and crashes, LinkedIn faults that delay pages, the shared rate budget."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+import requests
+
+import fake_ats
+from rsc_connector.adapters.dynamodb import DynamoStateRepository
+from rsc_connector.adapters.secrets import SecretsManagerStore
+from rsc_connector.linkedin.http import LinkedInHttp
+from rsc_connector.sync.mapping import Entity
+from rsc_connector.sync.messages import PageMessage
+from rsc_connector.sync.store import RunKey, SyncStore
+from rsc_connector.sync.worker import RateLimits, RetryLater, Worker
+from tests.helpers import add_member, member_clicks_request, redirect_params
+
+ORG = "urn:li:organization:5001"
+KEY = RunKey("acct-1", "7001", "initial-1")
+
+
+@pytest.fixture
+def enabled(aws: Any, env: dict[str, str], linkedin: Any) -> dict[str, Any]:
+    """An account whose contract is enabled at the emulator (so sync calls are allowed)."""
+    from rsc_connector.auth.claims import Caller
+    from rsc_connector.clock import SystemClock
+    from rsc_connector.onboarding import Onboarding
+    from rsc_connector.settings import Settings
+
+    settings = Settings.model_validate(
+        {**env, "LINKEDIN_API_BASE_URL": linkedin.api_base_url, "LINKEDIN_OAUTH_BASE_URL": linkedin.oauth_base_url}
+    )
+    add_member(linkedin.base_url)
+    repo = DynamoStateRepository(settings.TABLE_NAME)
+    onboarding = Onboarding(
+        settings,
+        repo,
+        SecretsManagerStore(),
+        LinkedInHttp(linkedin.api_base_url, linkedin.oauth_base_url),
+        SystemClock(),
+    )
+    caller = Caller(account_id="acct-1", user_id="u1", role="admin", plan="enterprise")
+    started = onboarding.activate(caller, "acct-1", "Acme", "https://rsc.example.test/test")
+    onboarding.oauth_callback(
+        redirect_params(member_clicks_request(started["authorizationUrl"])), "https://rsc.example.test/test"
+    )
+    requests.post(
+        f"{linkedin.base_url}/_control/integrations/status",
+        json={"organization": ORG, "contract": "urn:li:contract:7001", "companyLevel": True, "contractLevel": True},
+        timeout=5,
+    ).raise_for_status()
+    requests.delete(f"{linkedin.base_url}/_control/requests", timeout=5)
+    aws["s3"] = __import__("boto3").client("s3", region_name="us-east-1")
+    aws["s3"].create_bucket(Bucket="claims")
+    store = SyncStore(settings.TABLE_NAME)
+    store.put_run(KEY, {"status": "RUNNING", "contract_id": "7001", "sync_id": "initial-1", "started_at": time.time()})
+    return {"settings": settings, "repo": repo, "store": store, "s3": aws["s3"]}
+
+
+def worker(ctx: dict[str, Any], linkedin: Any, limits: RateLimits | None = None) -> Worker:
+    http = LinkedInHttp(linkedin.api_base_url, linkedin.oauth_base_url, max_attempts=2, sleep=lambda _: None)
+    return Worker(ctx["store"], ctx["repo"], SecretsManagerStore(), http, ctx["s3"], "claims", limits or RateLimits())
+
+
+SPEC = fake_ats.dataset_from_total(3_000, seed=5)
+
+
+def page(entity: str, index: int, size: int = 100) -> PageMessage:
+    records = list(fake_ats.records(SPEC, "acct-1", entity))[index * size : (index + 1) * size]
+    return PageMessage(KEY, entity, index, ORG, records)
+
+
+def linkedin_writes(linkedin: Any) -> list[dict[str, Any]]:
+    log = requests.get(f"{linkedin.base_url}/_control/requests", timeout=5).json()
+    return [r for r in log if r["method"] in ("PUT", "POST") and "/ats" in r["path"]]
+
+
+def test_a_page_is_sent_once_and_counted_once(enabled: dict[str, Any], linkedin: Any) -> None:
+    w = worker(enabled, linkedin)
+    message = page("candidates", 0)
+    first = w.process(message)
+    assert first.status == "counted" and first.accepted + first.rejected == 100
+    # a duplicate delivery: acknowledged without calling LinkedIn, counted nowhere
+    assert w.process(message).status == "duplicate"
+    assert len(linkedin_writes(linkedin)) == 1
+    progress = enabled["store"].progress(KEY, ["candidates"])["candidates"]
+    assert (progress.pages_done, progress.accepted + progress.rejected) == (1, 100)
+
+
+def test_two_deliveries_at_once_count_once(enabled: dict[str, Any], linkedin: Any) -> None:
+    message = page("candidates", 1)
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        results.append(worker(enabled, linkedin).process(message).status)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) in (["counted", "duplicate"], ["counted", "duplicate"][::-1])
+    progress = enabled["store"].progress(KEY, ["candidates"])["candidates"]
+    assert progress.pages_done == 1 and progress.accepted + progress.rejected == 100
+
+
+def test_a_worker_killed_after_linkedin_answered_loses_nothing(
+    enabled: dict[str, Any], linkedin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = page("applications", 0)
+    w = worker(enabled, linkedin)
+
+    class Killed(BaseException):
+        pass
+
+    def die(*_: Any, **__: Any) -> bool:
+        raise Killed  # the process dies between LinkedIn's answer and our bookkeeping
+
+    with monkeypatch.context() as patched, pytest.raises(Killed):
+        patched.setattr(SyncStore, "record_page", die)
+        w.process(message)
+    assert enabled["store"].progress(KEY, ["applications"])["applications"].pages_done == 0
+    # SQS redelivers the page: it is sent again (full-record upserts) and counted once
+    assert worker(enabled, linkedin).process(message, receive_count=2).status == "counted"
+    progress = enabled["store"].progress(KEY, ["applications"])["applications"]
+    assert progress.pages_done == 1 and progress.accepted + progress.rejected == 100
+    held = requests.get(f"{linkedin.base_url}/_control/data/counts", params={"organization": ORG}, timeout=5).json()
+    assert held["applications"] == progress.accepted
+
+
+@pytest.mark.parametrize("fault", ["500", "504", "429", "drop"])
+def test_linkedin_faults_delay_the_page_and_count_nothing(enabled: dict[str, Any], linkedin: Any, fault: str) -> None:
+    requests.post(f"{linkedin.base_url}/_control/faults", json={"seed": 1, "rates": {fault: 1.0}}, timeout=5)
+    message = page("candidates", 2)
+    with pytest.raises(RetryLater) as err:
+        worker(enabled, linkedin).process(message, receive_count=3)
+    assert err.value.delay_seconds >= 10
+    assert enabled["store"].progress(KEY, ["candidates"])["candidates"].pages_done == 0
+    requests.post(f"{linkedin.base_url}/_control/faults", json={}, timeout=5)
+    assert worker(enabled, linkedin).process(message, receive_count=4).status == "counted"
+
+
+def test_rejections_are_counted_with_their_reasons(enabled: dict[str, Any], linkedin: Any) -> None:
+    w = worker(enabled, linkedin)
+    for index in range(3):
+        w.process(page("stages", index))
+    progress = enabled["store"].progress(KEY, ["stages"])["stages"]
+    invalid = {r.id for r in fake_ats.expected_rejections(SPEC) if r.resource == "stages"}
+    first_300 = {r["id"] for r in list(fake_ats.records(SPEC, "acct-1", "stages"))[:300]}
+    assert progress.reasons.get("empty_stage") == len(invalid & first_300)
+    samples = enabled["store"].rejected_samples(KEY, "stages")
+    assert {s["id"] for s in samples if s["reason"] == "empty_stage"} <= invalid
+
+
+def test_the_shared_budget_holds_the_customers_rate_across_workers(enabled: dict[str, Any], linkedin: Any) -> None:
+    # 2,000 records/min shared by three workers: 12 pages of 100 can't go faster than the budget allows
+    limits = RateLimits(records_per_minute=2_000)
+    messages = [page("candidate-notes", i) for i in range(6)] + [page("interview-feedback", i) for i in range(6)]
+    started = time.monotonic()
+    outcomes: list[Any] = []
+
+    def run(chunk: list[PageMessage]) -> None:
+        w = worker(enabled, linkedin, limits)
+        for message in chunk:
+            while True:
+                try:
+                    outcomes.append(w.process(message))
+                    break
+                except RetryLater as exc:
+                    time.sleep(min(exc.delay_seconds, 2))
+
+    threads = [threading.Thread(target=run, args=(messages[i::3],)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    records = sum(o.accepted + o.rejected for o in outcomes)
+    smooth = limits.smooth_rate / 60  # records per second released
+    assert elapsed >= (records - limits.burst) / smooth * 0.9
+    usage = requests.get(f"{linkedin.base_url}/_control/usage", timeout=5).json()["sync"]
+    assert all(app["violations"] == 0 for app in usage.values())
+
+
+def test_a_claim_checked_page_is_read_from_s3_and_removed(enabled: dict[str, Any], linkedin: Any) -> None:
+    message = page("candidate-notes", 0)
+    enabled["s3"].put_object(Bucket="claims", Key="c/1.json", Body=json.dumps({"records": message.records}).encode())
+    claimed = PageMessage(KEY, message.entity, message.index, ORG, claim="c/1.json")
+    assert PageMessage.from_json(claimed.to_json()).claim == "c/1.json"
+    assert worker(enabled, linkedin).process(claimed).status == "counted"
+    assert "Contents" not in enabled["s3"].list_objects_v2(Bucket="claims")
+
+
+def test_pages_of_a_stopped_sync_are_dropped_without_calls(enabled: dict[str, Any], linkedin: Any) -> None:
+    enabled["store"].update_run(KEY, status="STOPPED")
+    assert worker(enabled, linkedin).process(page("candidates", 3)).status == "stopped"
+    assert linkedin_writes(linkedin) == []
+
+
+def test_entities_cover_every_resource_of_the_export_api() -> None:
+    assert {e.value for e in Entity} == set(fake_ats.SYNC_RESOURCES)
