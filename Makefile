@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 PY_SOURCES := layers/common functions local tests
 
-.PHONY: help venv demo test check lint format typecheck validate test-unit test-integration test-stack \
+.PHONY: help venv demo bench test check lint format typecheck validate test-unit test-integration test-stack \
         stack-up stack-down stack-status build openapi clean
 
 help: ## List the commands
@@ -27,6 +27,9 @@ venv: $(STAMP) ## Create .venv from the pinned lock file (every other target doe
 
 demo: $(STAMP) ## The main job: the admin's story on the embedded local stack (no AWS account)
 	$(BIN)/python -m rsc_demo
+
+bench: $(STAMP) ## Sync benchmark: 100,000 records through the local stack at LinkedIn's ceiling; prints JSON
+	$(BIN)/python -m rsc_demo.bench
 
 test: check test-unit test-integration test-stack ## Everything CI runs: lint, types, template checks, all tests
 
@@ -55,7 +58,8 @@ test-integration: $(STAMP) ## Logic against moto (in-process) and the LinkedIn e
 	$(BIN)/pytest tests/integration tests/emulator tests/fake_ats tests/infrastructure tests/statemachine -q
 
 test-stack: $(STAMP) ## End-to-end tests on the embedded local stack (moto server, emulator, real handlers)
-	$(BIN)/pytest tests/local_stack tests/e2e -q
+	$(BIN)/pytest tests/local_stack -q
+	$(BIN)/pytest tests/e2e -q
 
 stack-up: $(STAMP) ## Start the local stack in the background (URLs in .local-stack/state.json)
 	$(BIN)/rsc-local up --detach

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -12,6 +14,8 @@ from rsc_connector.observability import logger
 from rsc_connector.sync.messages import PageMessage
 from rsc_connector.sync.store import RunKey
 from rsc_connector.sync.worker import PageOutcome, RetryLater, log_outcome
+
+metrics = Metrics()  # namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME
 
 
 # -- planner -----------------------------------------------------------------------------------------
@@ -66,6 +70,12 @@ def _idempotent_process() -> Any:
         message = PageMessage.from_json(page["body"])
         outcome = services.sync_worker().process(message, int(page.get("receive_count", 1)))
         log_outcome(message, outcome)
+        metrics.add_metric(
+            name="PagesSynced" if outcome.status == "counted" else "PagesSkipped", unit=MetricUnit.Count, value=1
+        )
+        metrics.add_metric(name="RecordsAccepted", unit=MetricUnit.Count, value=outcome.accepted)
+        metrics.add_metric(name="RecordsRejected", unit=MetricUnit.Count, value=outcome.rejected)
+        metrics.add_metric(name="LinkedInCalls", unit=MetricUnit.Count, value=outcome.calls)
         return outcome.__dict__
 
     return process, config
@@ -85,6 +95,7 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
         )
         return result
     except RetryLater as exc:
+        metrics.add_metric(name="PagesDelayed", unit=MetricUnit.Count, value=1)
         _delay(services, record, exc.delay_seconds)
         logger.info("page delayed", extra={"reason": exc.reason, "delay": exc.delay_seconds})
         raise
@@ -102,6 +113,7 @@ def _delay(services: Any, record: SQSRecord, seconds: int) -> None:
         logger.warning("could not delay page", extra={"error": type(exc).__name__})
 
 
+@metrics.log_metrics
 def work(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _, config = _idempotent_process()
     config.register_lambda_context(context)

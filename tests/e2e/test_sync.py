@@ -1,0 +1,140 @@
+"""The historical sync end to end on the local stack: the real ASL in moto, SQS event sources, the workers,
+the LinkedIn emulator and the fake ATS. Success with rejected records, and a LinkedIn outage mid-sync that
+fails, emails, and is resumed by a re-sync without resending accepted pages."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from rsc_demo.ats import AtsBackend
+from rsc_demo.story import ACCOUNT, OWNER, run_story, seed_ats, stack_config
+from rsc_demo.verify import verify
+
+pytestmark = pytest.mark.stack
+ORG = "urn:li:organization:5001"
+CEILING = 3_000  # records/min, scaled down so a small account takes long enough to interrupt
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Any]:
+    from rsc_local.testing import local_stack, testing_config
+
+    base = stack_config("rsc-e2e-sync", log_level="WARNING")
+    parameters = {**base.parameters, "SyncStallSeconds": "10", "LinkedInSyncRecordsPerMinute": str(CEILING)}
+    config = testing_config(stack_name="rsc-e2e-sync", parameters=parameters, secrets=base.secrets, ats=base.ats)
+    with local_stack(config) as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(stack: Any) -> Any:
+    stack.reset_data()
+    requests.post(f"{stack.linkedin.base_url}/_control/reset", timeout=5).raise_for_status()
+    requests.post(f"{stack.linkedin.base_url}/_control/limits", json={"syncRecordsPerMinute": CEILING}, timeout=5)
+    return stack
+
+
+def sync_view(stack: Any) -> dict[str, Any]:
+    contract = AtsBackend(stack.api_url).status(OWNER).body["contracts"][0]
+    return contract.get("sync") or {}
+
+
+def wait_sync(stack: Any, predicate: Any, timeout: float = 180.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        view = sync_view(stack)
+        if predicate(view):
+            return view
+        time.sleep(1)
+    raise AssertionError(f"sync did not reach the expected state: {sync_view(stack)}")
+
+
+def usage(stack: Any) -> dict[str, Any]:
+    apps = requests.get(f"{stack.linkedin.base_url}/_control/usage", timeout=5).json()["sync"]
+    return max(apps.values(), key=lambda a: a["records"])
+
+
+def test_a_sync_with_invalid_records_completes_verifies_and_emails(fresh: Any) -> None:
+    spec = seed_ats(fresh, 800, seed=9, invalid_share=0.05)
+    run_story(fresh, io.StringIO())
+    view = wait_sync(fresh, lambda v: v.get("status") in ("SUCCEEDED", "FAILED"))
+    assert view["status"] == "SUCCEEDED" and view["percent"] == 100.0
+    report = verify(spec, ACCOUNT, ORG, fresh.linkedin.base_url)
+    assert (report.missing, report.extra, report.differing) == (0, 0, 0)
+    assert all(e.rejections_match for e in report.entities.values())
+    email = fresh.read_emails()[-1]
+    assert "history is synced" in email.subject
+    assert (
+        "with no first name" in email.body
+        or "not of the form" in email.body
+        or "LinkedIn does not accept" in email.body
+    )
+    assert usage(fresh)["violations"] == 0
+
+
+def test_an_outage_fails_the_sync_then_a_resync_resumes_without_resending(fresh: Any) -> None:
+    spec = seed_ats(fresh, 1_500, seed=4)
+    run_story(fresh, io.StringIO())
+    wait_sync(fresh, lambda v: v.get("recordsDone", 0) >= 300)
+    # LinkedIn goes down: every sync call answers 500
+    requests.post(f"{fresh.linkedin.base_url}/_control/faults", json={"seed": 3, "rates": {"500": 1.0}}, timeout=5)
+    failed = wait_sync(fresh, lambda v: v.get("status") == "FAILED", timeout=120)
+    done_at_failure = failed["recordsDone"]
+    assert 300 <= done_at_failure < 1_500
+    failure = fresh.read_emails()[-1]
+    assert "did not finish" in failure.subject and "resumes where it stopped" in failure.body
+    # LinkedIn is back; the admin starts the sync again
+    requests.post(f"{fresh.linkedin.base_url}/_control/faults", json={}, timeout=5)
+    reply = AtsBackend(fresh.api_url).call(OWNER, "POST", f"/accounts/{ACCOUNT}/linkedin/contracts/7001/syncs")
+    assert reply.status == 202 and reply.body["started"] is True and reply.body["attempt"] == 2
+    again = AtsBackend(fresh.api_url).call(OWNER, "POST", f"/accounts/{ACCOUNT}/linkedin/contracts/7001/syncs")
+    assert again.body["started"] is False  # idempotent while it runs
+    view = wait_sync(fresh, lambda v: v.get("status") in ("SUCCEEDED", "FAILED"))
+    assert view["status"] == "SUCCEEDED" and view["attempt"] == 2
+    report = verify(spec, ACCOUNT, ORG, fresh.linkedin.base_url)
+    assert (report.missing, report.extra, report.differing) == (0, 0, 0)
+    # every record LinkedIn holds was written exactly once: accepted pages were not sent again
+    held = sum(e.held for e in report.entities.values())
+    assert usage(fresh)["records"] == held
+    assert "history is synced" in fresh.read_emails()[-1].subject
+
+
+def test_operator_cli_shows_progress_history_and_dlq(fresh: Any) -> None:
+    from rsc_ops.cli import Target, cmd_dlq, cmd_history, cmd_syncs
+
+    seed_ats(fresh, 300, seed=2)
+    story = run_story(fresh, io.StringIO())
+    wait_sync(fresh, lambda v: v.get("status") == "SUCCEEDED")
+    import argparse
+
+    import boto3
+
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    outputs = fresh.outputs
+    target = Target(
+        session,
+        fresh.moto_url,
+        outputs["StateTableName"],
+        outputs["SyncQueueUrl"],
+        outputs["SyncDeadLetterQueueUrl"],
+        outputs["InitialSyncStateMachineArn"],
+    )
+    out = io.StringIO()
+    cmd_syncs(target, argparse.Namespace(account=None, all=True), out)
+    assert "SUCCEEDED" in out.getvalue() and "100.0%" in out.getvalue() and "#" * 30 in out.getvalue()
+    out = io.StringIO()
+    cmd_history(target, argparse.Namespace(execution=story["executions"][0]["name"]), out)
+    assert "ExecutionSucceeded" in out.getvalue() and "CheckDrain" in out.getvalue()
+    sqs = fresh.boto3_client("sqs")
+    sqs.send_message(QueueUrl=outputs["SyncDeadLetterQueueUrl"], MessageBody='{"not": "a page"}')
+    out = io.StringIO()
+    cmd_dlq(target, argparse.Namespace(action="list", account=None), out)
+    assert "1 page(s)" in out.getvalue()
