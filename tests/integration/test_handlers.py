@@ -122,3 +122,11 @@ def test_authorizer_passes_the_callers_claims(aws: Any) -> None:
     assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
     assert policy["policyDocument"]["Statement"][0]["Resource"].endswith("abcdef123/dev/*/*")
     assert policy["context"] == {"accountId": "acct-9", "userId": "u-7", "role": "owner", "plan": "enterprise"}
+
+
+def test_job_availability_must_be_one_of_linkedins_values(aws: Any) -> None:
+    event = copy.deepcopy(load_event("kickoff_activate_valid"))
+    event["body"] = json.dumps({"companyName": "Acme", "jobAvailability": "EVERYONE"})
+    status, body, _ = call("kickoff", event)
+    assert status == 422
+    assert body["error"]["details"][0]["field"] == "jobAvailability"

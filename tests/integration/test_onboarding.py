@@ -240,3 +240,11 @@ def test_every_call_still_works_when_query_tunneled(onboarding: Onboarding, link
         "PUT",
         "POST",
     }
+
+
+def test_the_customers_job_availability_choice_is_kept(onboarding: Onboarding) -> None:
+    assert onboarding.activate(ADMIN, "acct-1", "Acme Corp", BASE)["jobAvailability"] == "PRIVATE_TO_ATS_INTEGRATION"
+    chosen = onboarding.activate(ADMIN, "acct-1", "Acme Corp", BASE, "PUBLIC")
+    assert chosen["jobAvailability"] == "PUBLIC"
+    account = onboarding.repo.get_account("acct-1")
+    assert account is not None and account.job_availability == "PUBLIC"

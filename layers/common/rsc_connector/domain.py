@@ -57,6 +57,7 @@ class Account(BaseModel):
     company_name: str
     child_app: ChildApp | None = None
     redirect_uri: str | None = None  # the OAuth redirect URI registered on the child app
+    job_availability: str = "PRIVATE_TO_ATS_INTEGRATION"  # RSC-102, the customer's choice
     activated_by: str | None = None
     activated_at: float | None = None
     created_at: float

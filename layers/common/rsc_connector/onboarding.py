@@ -82,13 +82,23 @@ class Onboarding:
     new_state: Callable[[], str] = lambda: secrets.token_urlsafe(32)
 
     # -- ACTIVATE ----------------------------------------------------------------------------------
-    def activate(self, caller: Caller, account_id: str, company_name: str, public_base_url: str) -> dict[str, Any]:
+    def activate(
+        self,
+        caller: Caller,
+        account_id: str,
+        company_name: str,
+        public_base_url: str,
+        job_availability: str = "PRIVATE_TO_ATS_INTEGRATION",
+    ) -> dict[str, Any]:
         caller.ensure_account(account_id)
         caller.require_enterprise()
         caller.require_admin("activate the LinkedIn integration")
         redirect_uri = f"{public_base_url}/oauth/linkedin/callback"
         account, created = self._ensure_child_app(account_id, company_name, redirect_uri, caller.user_id)
         assert account.child_app is not None
+        if account.job_availability != job_availability:
+            account.job_availability = job_availability
+            self.repo.save_account(account)
         state = self.new_state()
         expires_at = self.clock.now() + self.settings.OAUTH_STATE_TTL_SECONDS
         self.repo.put_oauth_state(hash_state(state), account_id, caller.user_id, expires_at)
@@ -113,6 +123,7 @@ class Onboarding:
                 "supportedBundledIntegrationTypes": WIDGET_BUNDLES,
                 "integrationRequestUrl": f"{public_base_url}/accounts/{account_id}/linkedin/integration-requests",
             },
+            "jobAvailability": account.job_availability,
             "nextStep": "Sign in to LinkedIn, choose your Recruiter contract if you have several, and click Request.",
         }
 

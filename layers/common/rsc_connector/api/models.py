@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,8 @@ class ActivationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     companyName: CompanyName
+    # RSC-102: the customer chooses how synced jobs appear at LinkedIn; without a choice, private only.
+    jobAvailability: Literal["PUBLIC", "PRIVATE_TO_ATS_INTEGRATION"] = "PRIVATE_TO_ATS_INTEGRATION"
 
 
 class WidgetIntegration(BaseModel):

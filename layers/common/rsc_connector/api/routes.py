@@ -31,7 +31,7 @@ def kickoff_routes(app: APIGatewayRestResolver) -> None:
 
         onboarding = services.onboarding()
         base = public_base_url(app, onboarding.settings.PUBLIC_BASE_URL)
-        return _json(onboarding.activate(caller_of(app), accountId, body.companyName, base))
+        return _json(onboarding.activate(caller_of(app), accountId, body.companyName, base, body.jobAvailability))
 
     @app.post(
         "/accounts/<accountId>/linkedin/contracts/<contractId>/renotify",

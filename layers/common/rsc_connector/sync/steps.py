@@ -74,6 +74,8 @@ class SyncSteps:
         run = self.store.get_run(key)
         if run and run.get("status") == "SUCCEEDED":
             return {"phases": [], "alreadyDone": True}
+        account = self.repo.get_account(key.account_id)
+        availability = account.job_availability if account else self.job_availability
         if run is None:
             self.store.put_run(
                 key,
@@ -86,7 +88,7 @@ class SyncSteps:
                     "started_at": now,
                     "last_progress_at": now,
                     "execution_arn": execution_arn,
-                    "job_availability": self.job_availability,
+                    "job_availability": availability,
                     "apply_url": self.apply_url,
                 },
             )
