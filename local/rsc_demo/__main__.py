@@ -10,6 +10,7 @@ import time
 
 def main() -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the story's output, not the handlers' logs
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # nor their CloudWatch EMF lines
     logging.basicConfig(level=logging.WARNING)
     from rsc_demo.story import run_story, run_sync_story, seed_ats, stack_config
     from rsc_local.stack import LocalStack

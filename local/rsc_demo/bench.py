@@ -232,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # stdout carries the JSON figures only
     ceiling = args.ceiling
     figures = run(args.records, ceiling, args.latency_ms, args.seed, sys.stderr)
     print(json.dumps(figures, indent=2))
