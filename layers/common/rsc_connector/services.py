@@ -184,3 +184,8 @@ def clear_caches() -> None:
         factory.cache_clear()
     get_settings.cache_clear()
     aws.clear_caches()
+    import sys
+
+    lambdas = sys.modules.get("rsc_connector.sync.lambdas")
+    if lambdas is not None:  # its idempotency layer holds a DynamoDB client too
+        lambdas._idempotent_process.cache_clear()

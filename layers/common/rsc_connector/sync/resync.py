@@ -41,8 +41,12 @@ class Resync:
         if run.get("status") == "RUNNING":
             return {"started": False, "status": "RUNNING", "executionArn": run.get("execution_arn")}
         attempt = int(run.get("attempt", 0)) + 1
+        name = execution_name(account_id, contract_id, f"{contract.sync_id}-r{attempt}")
+        if run.get("requested_execution") == name:
+            # Asked again before the new run began: the same execution (Step Functions names are unique).
+            return {"started": False, "status": "STARTING", "execution": name, "attempt": attempt}
         arn = self.starter.start(
-            execution_name(account_id, contract_id, f"{contract.sync_id}-r{attempt}"),
+            name,
             {
                 "accountId": account_id,
                 "contractId": contract_id,
@@ -51,4 +55,5 @@ class Resync:
                 "contractUrn": contract.contract_urn,
             },
         )
+        self.store.update_run(key, requested_execution=name)
         return {"started": True, "status": "STARTING", "executionArn": arn, "attempt": attempt}

@@ -131,7 +131,7 @@ class SyncSteps:
             self.store.update_run(key, progress_pages=done_pages, last_progress_at=now)
         elif now - float(run.get("last_progress_at", now)) > self.stall_seconds:
             raise SyncStalled(
-                f"No records were accepted by LinkedIn for {int(self.stall_seconds // 60)} minutes "
+                f"No records were accepted by LinkedIn for {_duration_words(self.stall_seconds)} "
                 f"({done_pages} pages done); LinkedIn may be unavailable."
             )
         drained = all(p.drained for p in progress.values())
@@ -231,6 +231,10 @@ class SyncSteps:
             except StaleWrite:
                 continue
         return None
+
+
+def _duration_words(seconds: float) -> str:
+    return f"{int(seconds // 60)} minutes" if seconds >= 120 else f"{int(seconds)} seconds"
 
 
 def _key(payload: dict[str, Any]) -> RunKey:
