@@ -113,13 +113,18 @@ def _delay(services: Any, record: SQSRecord, seconds: int) -> None:
         logger.warning("could not delay page", extra={"error": type(exc).__name__})
 
 
-@metrics.log_metrics
 def work(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _, config = _idempotent_process()
     config.register_lambda_context(context)
-    response = process_partial_response(
-        event=event, record_handler=_record_handler, processor=_processor, context=context
-    )
+    try:
+        response = process_partial_response(
+            event=event, record_handler=_record_handler, processor=_processor, context=context
+        )
+    finally:
+        # Flush once per invocation (EMF to stdout), and always start the next one empty: with metrics
+        # disabled (local runs) Powertools keeps the values and prints them on its own after 100.
+        metrics.flush_metrics()
+        metrics.clear_metrics()
     return dict(response)
 
 
