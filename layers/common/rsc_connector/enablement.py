@@ -42,7 +42,7 @@ from rsc_connector.errors import Conflict, LinkedInUnavailable, NotFound
 from rsc_connector.linkedin import assumptions as A
 from rsc_connector.linkedin import restli
 from rsc_connector.linkedin.api import CustomerApi, rsc_integration_keys
-from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp
+from rsc_connector.linkedin.http import LinkedInError, LinkedInHttp, child_app_credentials
 from rsc_connector.observability import logger
 from rsc_connector.ports import SecretStore, StateRepository, SyncStarter
 
@@ -266,8 +266,7 @@ class Enablement:
     def _customer(self, account: Account) -> CustomerApi:
         if account.child_app is None:
             raise NotFound(f"account {account.account_id} has no LinkedIn application")
-        value = self.secrets.get_json(account.child_app.secret_name)
-        return CustomerApi(self.linkedin, AppCredentials(str(value["client_id"]), str(value["client_secret"])))
+        return CustomerApi(self.linkedin, child_app_credentials(self.secrets, account.child_app.secret_name))
 
     def _spend(self, account: Account, calls: int, limit: int) -> bool:
         assert account.child_app is not None
@@ -356,19 +355,6 @@ class Enablement:
                 allowed_from=frozenset({current.status}),
                 expected_version=current.version,
             )
-
-    def poll_contract_now(self, contract: Contract) -> Contract:
-        """Poll one contract at once (after a re-notify or an admin's refresh), within the same budget."""
-        account = self.repo.get_account(contract.account_id)
-        if account is None or account.child_app is None:
-            raise NotFound(f"account {contract.account_id} has not been activated")
-        if not self._spend(account, 1, ATS_INTEGRATIONS_DAILY_LIMIT):
-            raise LinkedInUnavailable("Today's LinkedIn call budget for this customer is used up; try tomorrow.")
-        try:
-            observed = self._batch_get(account, [contract])
-        except LinkedInError as exc:
-            raise LinkedInUnavailable(f"LinkedIn did not answer the status check: {exc.message}") from None
-        return self.observe(contract, observed, "poll")
 
     # -- the push ----------------------------------------------------------------------------------
     def integration_status_changed(self, account: Account, request_id: str) -> list[Contract]:

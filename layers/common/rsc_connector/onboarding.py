@@ -36,7 +36,7 @@ from rsc_connector.linkedin.api import (
     integration_key,
     rsc_integration_keys,
 )
-from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp
+from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp, child_app_credentials
 from rsc_connector.observability import logger
 from rsc_connector.ports import SecretStore, StateRepository
 from rsc_connector.settings import Settings
@@ -202,8 +202,7 @@ class Onboarding:
     def customer_credentials(self, account: Account) -> AppCredentials:
         if account.child_app is None:
             raise Conflict("Activate the LinkedIn integration first.", code="NOT_ACTIVATED")
-        value = self.secrets.get_json(account.child_app.secret_name)
-        return AppCredentials(str(value["client_id"]), str(value["client_secret"]))
+        return child_app_credentials(self.secrets, account.child_app.secret_name)
 
     # -- the customer's Request --------------------------------------------------------------------
     def oauth_callback(self, params: dict[str, str], public_base_url: str) -> str:
@@ -275,7 +274,7 @@ class Onboarding:
         try:
             self._set_up_at_linkedin(customer, account, request, public_base_url)
         except (LinkedInError, LinkedInUnavailable) as exc:
-            message = exc.message if isinstance(exc, LinkedInError | LinkedInUnavailable) else str(exc)
+            message = exc.message
             self._record(account.account_id, contract_id, last_error=message, contacted=True, answered=False)
             raise LinkedInUnavailable(
                 f"LinkedIn did not accept the integration setup: {message}",

@@ -59,6 +59,12 @@ class AppCredentials:
         return f"AppCredentials(client_id={self.client_id!r}, client_secret=***)"
 
 
+def child_app_credentials(secrets: Any, secret_name: str) -> AppCredentials:
+    """A customer's child-app credentials from Secrets Manager (cached there per container)."""
+    value = secrets.get_json(secret_name)
+    return AppCredentials(str(value["client_id"]), str(value["client_secret"]))
+
+
 class LinkedInError(Exception):
     """LinkedIn answered with an error we could not recover from."""
 

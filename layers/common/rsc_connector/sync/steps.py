@@ -12,11 +12,11 @@ from typing import Any
 
 from rsc_connector.adapters.dynamodb import StaleWrite
 from rsc_connector.domain import Contract, ContractStatus
-from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp
+from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp, child_app_credentials
 from rsc_connector.linkedin.sync_api import TASK_DONE, SyncApi
 from rsc_connector.observability import logger
 from rsc_connector.ports import SecretStore, StateRepository
-from rsc_connector.sync.mapping import PHASES, Entity
+from rsc_connector.sync.mapping import PHASES
 from rsc_connector.sync.report import SyncReport, build_report, failure_email, success_email
 from rsc_connector.sync.store import PLAN_PREFIX, EntityProgress, RunKey, SyncStore
 
@@ -212,8 +212,7 @@ class SyncSteps:
         account = self.repo.get_account(account_id)
         if account is None or account.child_app is None:
             raise SyncStopped(f"account {account_id} has no LinkedIn application")
-        secret = self.secrets.get_json(account.child_app.secret_name)
-        return AppCredentials(str(secret["client_id"]), str(secret["client_secret"]))
+        return child_app_credentials(self.secrets, account.child_app.secret_name)
 
     def _contract_to(self, key: RunKey, status: ContractStatus, allowed: set[ContractStatus]) -> Contract | None:
         for _ in range(8):
@@ -285,4 +284,4 @@ def progress_view(progress: dict[str, EntityProgress], started_at: float | None,
     return {"entities": entities, "percent": percent, "recordsDone": done, "recordsTotal": total, "etaSeconds": eta}
 
 
-__all__ = ["ALL_ENTITIES", "Entity", "Mailer", "SyncStalled", "SyncSteps", "SyncStopped", "progress_view"]
+__all__ = ["ALL_ENTITIES", "Mailer", "SyncStalled", "SyncSteps", "SyncStopped", "progress_view"]

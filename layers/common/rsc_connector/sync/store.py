@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import random
 import time
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -383,7 +382,3 @@ class SyncStore:
                     raise
                 time.sleep(0.005 * (1 + random.random()))  # noqa: S311 - another worker reserved first
         return -1.0
-
-
-def shard_of(text: str) -> int:
-    return zlib.crc32(text.encode()) % COUNTER_SHARDS

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rsc_connector.domain import Account
-from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp
+from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp, child_app_credentials
 from rsc_connector.linkedin.sync_api import SyncApi
 from rsc_connector.observability import logger
 from rsc_connector.ports import SecretStore, StateRepository
@@ -140,8 +140,7 @@ class Worker:
         account = self.repo.get_account(account_id)
         if account is None or account.child_app is None:
             raise RetryLater(300, f"account {account_id} has no LinkedIn application")
-        secret = self.secrets.get_json(account.child_app.secret_name)
-        credentials = AppCredentials(str(secret["client_id"]), str(secret["client_secret"]))
+        credentials = child_app_credentials(self.secrets, account.child_app.secret_name)
         self._accounts[account_id] = (time.monotonic(), account, credentials)
         return account, credentials
 
@@ -154,14 +153,11 @@ class Worker:
         if wait < 0:
             raise RetryLater(5 + receive_count, "the customer's LinkedIn records-per-minute budget is in use")
         day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
-        if not self._repo_budget(app_key, day, calls):
+        if not self.repo.consume_daily_calls(app_key, "sync", day, calls, self.limits.calls_per_day):
             tomorrow = (int(now // 86400) + 1) * 86400
             raise RetryLater(int(tomorrow - now) + 60, "the customer's LinkedIn calls-per-day budget is used up")
         if wait > 0:
             time.sleep(wait)
-
-    def _repo_budget(self, app_key: str, day: str, calls: int) -> bool:
-        return self.repo.consume_daily_calls(app_key, "sync", day, calls, self.limits.calls_per_day)
 
 
 _SUB = {Entity.CANDIDATE_NOTES, Entity.APPLICATION_NOTES, Entity.STAGES, Entity.INTERVIEW_FEEDBACK}
