@@ -16,6 +16,7 @@ def build() -> str:
         routes.status_routes,
         routes.sync_routes,
         routes.webhook_routes,
+        routes.seat_linking_routes,
     )
     return app.get_openapi_json_schema(
         title="LinkedIn RSC connector API",

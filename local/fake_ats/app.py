@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from . import cursor
-from .generator import REASONS, dataset
+from .generator import REASONS, dataset, record_index
 from .layout import h
 from .spec import RESOURCES, DatasetSpec, SpecError
 
@@ -162,6 +162,7 @@ def summary(account_id: str, spec: DatasetSpec) -> dict[str, Any]:
 
 
 _EXPORT = re.compile(r"^/accounts/(?P<account>[^/]+)/(?P<resource>[^/]+)/?$")
+_USER = re.compile(r"^/accounts/(?P<account>[^/]+)/users/(?P<user>[^/]+)/?$")
 _CONTROL_ACCOUNT = re.compile(r"^/_control/accounts/(?P<account>[^/]+)(?P<sub>/rejections|/seats)?/?$")
 
 
@@ -234,6 +235,9 @@ class FakeAtsApp:
                 return self._control(method, path, query, body)
             match = _EXPORT.match(path)
             if match is None:
+                user = _USER.match(path)
+                if user is not None:
+                    return self._export(method, user, query, headers)
                 raise HttpError(404, "NOT_FOUND", f"no resource at {path}")
             return self._export(method, match, query, headers)
         except HttpError as error:
@@ -243,10 +247,14 @@ class FakeAtsApp:
             return Response.error(500, "FAKE_ATS_BUG", f"internal fake ATS error: {type(error).__name__}")
 
     def _export(self, method: str, match: re.Match[str], query: str, headers: Mapping[str, str]) -> Response:
-        resource = unquote(match["resource"])
+        one_user = "user" in match.groupdict()
+        resource = "users" if one_user else unquote(match["resource"])
         known = resource if resource in RESOURCES else None
         try:
-            response, records, fault = self._export_page(method, match, resource, query, headers)
+            if one_user:
+                response, records, fault = self._export_user(method, match, query, headers)
+            else:
+                response, records, fault = self._export_page(method, match, resource, query, headers)
         except HttpError as error:
             self.stats.count(error.response.status, known)
             return error.response
@@ -289,6 +297,32 @@ class FakeAtsApp:
         next_cursor = cursor.encode(generator.fingerprint, account_id, resource, end) if end < total else None
         page = {"items": items, "next_cursor": next_cursor, "total_estimate": total}
         return Response.json(200, page), len(items), False
+
+    def _export_user(
+        self, method: str, match: re.Match[str], query: str, headers: Mapping[str, str]
+    ) -> tuple[Response, int, bool]:
+        """``GET /accounts/{accountId}/users/{userId}``: the one user record the list serves, or 404 UNKNOWN_USER."""
+        if method not in ("GET", "HEAD"):
+            raise HttpError(405, "METHOD_NOT_ALLOWED", "the export API is read-only: use GET", {"Allow": "GET"})
+        self._authenticate(headers)
+        spec = self.dataset_for(unquote(match["account"]))
+        if spec is None:
+            raise HttpError(404, "UNKNOWN_ACCOUNT", "no such account")
+        _query(query, allowed=())
+        generator = dataset(spec)
+        try:
+            index = record_index("users", unquote(match["user"]))
+        except ValueError:
+            index = -1
+        if not 0 <= index < generator.counts["users"]:
+            raise HttpError(404, "UNKNOWN_USER", "no such user")
+        faults = self.faults
+        if faults.latency_ms:
+            self._sleep(faults.latency_ms / 1000)
+        fault = self._draw_fault(faults)
+        if fault is not None:
+            return fault, 0, True
+        return Response.json(200, generator.record("users", index)), 1, False
 
     def _authenticate(self, headers: Mapping[str, str]) -> None:
         value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
@@ -394,7 +428,7 @@ def _query(query: str, allowed: tuple[str, ...] = ("cursor", "limit")) -> dict[s
     for name, value in pairs:
         if name not in allowed:
             raise HttpError(
-                400, "UNKNOWN_PARAMETER", f"unknown query parameter {name!r}; allowed: {', '.join(allowed)}"
+                400, "UNKNOWN_PARAMETER", f"unknown query parameter {name!r}; allowed: {', '.join(allowed) or 'none'}"
             )
         if name in params:
             raise HttpError(400, "DUPLICATE_PARAMETER", f"query parameter {name!r} given more than once")

@@ -671,5 +671,5 @@ def seat_holders(spec: DatasetSpec) -> list[SeatHolder]:
 
 
 def seat_holder_emails(spec: DatasetSpec) -> list[str]:
-    """The seat holders' emails, including ones that match no user."""
-    return [seat.email for seat in dataset(spec).seat_holders]
+    """The seat holders' emails, including ones that match no user (the ``no_email`` seat has none: left out)."""
+    return [seat.email for seat in dataset(spec).seat_holders if seat.email is not None]

@@ -16,7 +16,11 @@ no_seat                 an ATS user without a Recruiter seat (interviewers, hiri
 no_email                an ATS user without any email
 inactive_no_seat        a deactivated user without a seat
 no_user (seat only)     a seat whose email matches no ATS user (agency sourcers)
+no_email (seat only)    a seat LinkedIn holds no email for (its holder shares none with LinkedIn): only the
+                        person id (``member_id``) identifies it; one per account of 8 users or more
 ======================  ======================================================================================
+
+Every seat has a ``member_id`` (the id of ``urn:li:person:<id>``), stable for the seed and the seat's place.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from .vocab import CUSTOMER_COMPANIES, FIRST_NAMES, LAST_NAMES, PERSONAL_DOMAINS
 _K_USER = 0x5553455201
 _K_COMPANY = 0x434F4D5001
 _K_SEAT = 0x5345415401
+_K_MEMBER = 0x4D454D4201
+_K_NO_EMAIL_SEAT = 0x4E4F454D01
+NO_EMAIL_SEAT_MIN_USERS = 8
 
 FIRST_SCENARIOS: tuple[tuple[str, str], ...] = (
     ("owner", "exact"),
@@ -87,18 +94,22 @@ class UserProfile:
 class SeatHolder:
     """A Recruiter seat the LinkedIn side should hold for this account.
 
+    ``email``: the email LinkedIn holds for the seat holder; None for the ``no_email`` seat.
     ``matching_user_ids``: users with an email equal to the seat's ignoring case (active or not).
     ``expected_user_id``: the link a correct matcher makes: the one *active* user whose email equals the seat's
-    ignoring case; None when there is no such user or several (ambiguous).
+    ignoring case; None when there is no such user or several (ambiguous), or the seat has no email.
+    ``member_id``: the holder's LinkedIn person id (``urn:li:person:<member_id>``), "m" + 8 hex digits, unique in
+    the account and stable for (seed, seat index).
     """
 
-    email: str
+    email: str | None
     first_name: str
     last_name: str
     admin: bool
     scenario: str
     matching_user_ids: tuple[str, ...]
     expected_user_id: str | None
+    member_id: str
 
 
 def company_name(spec: DatasetSpec) -> str:
@@ -184,8 +195,19 @@ def build_seat_holders(spec: DatasetSpec, users: list[UserProfile]) -> list[Seat
         for email in user.emails:
             by_email.setdefault(email.lower(), []).append(user)
 
-    def seat(email: str, first: str, last: str, admin: bool, scenario: str) -> SeatHolder:
-        matching = by_email.get(email.lower(), [])
+    taken: set[str] = set()
+
+    def member_id(index: int) -> str:
+        salt = 0
+        while True:
+            candidate = f"m{h(spec.seed, _K_MEMBER, index, salt) & 0xFFFFFFFF:08x}"
+            if candidate not in taken:
+                taken.add(candidate)
+                return candidate
+            salt += 1
+
+    def seat(email: str | None, first: str, last: str, admin: bool, scenario: str) -> SeatHolder:
+        matching = by_email.get(email.lower(), []) if email is not None else []
         active = [user.id for user in matching if user.active]
         return SeatHolder(
             email=email,
@@ -195,17 +217,23 @@ def build_seat_holders(spec: DatasetSpec, users: list[UserProfile]) -> list[Seat
             scenario=scenario,
             matching_user_ids=tuple(dict.fromkeys(user.id for user in matching)),
             expected_user_id=active[0] if len(active) == 1 else None,
+            member_id=member_id(len(seats)),
         )
 
-    seats = [
-        seat(user.linkedin_email, user.first_name, user.last_name, user.role in ("owner", "admin"), user.scenario)
-        for user in users
-        if user.linkedin_email is not None
-    ]
+    seats: list[SeatHolder] = []
+    for user in users:
+        if user.linkedin_email is not None:
+            admin = user.role in ("owner", "admin")
+            seats.append(seat(user.linkedin_email, user.first_name, user.last_name, admin, user.scenario))
     for n in range(max(1, len(users) // 8) if users else 0):
         key = h(spec.seed, _K_SEAT, n)
         first, first_part = FIRST_NAMES[key % len(FIRST_NAMES)]
         last, last_part = LAST_NAMES[(key >> 16) % len(LAST_NAMES)]
         email = f"{first_part}.{last_part}.sourcing{n + 1}@talent-partners.example"
         seats.append(seat(email, first, last, False, "no_user"))
+    if len(users) >= NO_EMAIL_SEAT_MIN_USERS:
+        key = h(spec.seed, _K_NO_EMAIL_SEAT)
+        first, _ = FIRST_NAMES[key % len(FIRST_NAMES)]
+        last, _ = LAST_NAMES[(key >> 16) % len(LAST_NAMES)]
+        seats.append(seat(None, first, last, False, "no_email"))
     return seats

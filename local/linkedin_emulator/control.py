@@ -6,6 +6,7 @@ methods of LinkedInEmulator both call them, so the two behave the same.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rsc_connector.linkedin import assumptions as A
@@ -14,6 +15,7 @@ from .context import Call, Context
 from .faults import parse_settings
 from .model import CONTRACT_URN, ORGANIZATION_URN, PUSH_MODES, Contract, Member
 from .oauth import integration_request_payload
+from .seatstore import ADMIN_SEAT, DEFAULT_ROLES, Seat
 from .state import Refusal
 from .wire import ApiError, Request, Response
 
@@ -22,6 +24,15 @@ MEMBER_FIELDS = frozenset({"memberId", "firstName", "lastName", "email", "contra
 CONTRACT_FIELDS = frozenset({"contractId", "name", "type", "organizationId"})
 SYNC_KNOBS = ("syncRecordsPerMinute", "syncCallsPerDay")
 REQUEST_LOG_FIELDS = frozenset({"enabled", "maxEntries", "maxBodyBytes"})
+SEAT_CHANGE_FIELDS = frozenset({"memberId", "firstName", "lastName", "email", "state", "roles", "admin"})
+SEAT_FIELDS = SEAT_CHANGE_FIELDS | {"seatId"}
+SEAT_SETTINGS = {
+    "seatsV2Emails": "seats_v2_emails",
+    "seatsV2Available": "seats_v2_available",
+    "legacySeatsAvailable": "legacy_seats_available",
+}
+PERSON_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ROLE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -119,6 +130,231 @@ def add_member(ctx: Context, body: dict[str, Any]) -> tuple[bool, dict[str, Any]
     except Refusal as refusal:
         raise _refused(refusal) from refusal
     return created, member.view()
+
+
+# -- Recruiter seats (linkedin-rsc-api.md 3.2, 7) ----------------------------------------------------------------
+
+
+def _seat_number(value: Any, name: str = "seatId") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ApiError(400, f'"{name}" must be a positive integer')
+    return value
+
+
+def _person_id(body: dict[str, Any]) -> str | None:
+    value = body.get("memberId")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not PERSON_ID.match(value):
+        raise ApiError(400, '"memberId" must be 1-64 letters, digits, "-" or "_" (the id of urn:li:person:<id>)')
+    return value
+
+
+def _seat_email(body: dict[str, Any]) -> str | None:
+    value = body.get("email")
+    if value is not None and (not isinstance(value, str) or "@" not in value or value != value.strip()):
+        raise ApiError(400, '"email" must be an email address or null')
+    return value
+
+
+def _seat_state(body: dict[str, Any]) -> str | None:
+    value = body.get("state")
+    if value is not None and value not in A.SEAT_STATES:
+        raise ApiError(400, f'"state" must be one of {", ".join(A.SEAT_STATES)}')
+    return value
+
+
+def _seat_roles(body: dict[str, Any], current: list[str] | None) -> list[str] | None:
+    """The roles ``body`` asks for (``roles`` and/or ``admin``), None when it changes neither."""
+    raw = body.get("roles")
+    admin = _flag(body, "admin")
+    if raw is None and admin is None:
+        return None
+    if raw is not None:
+        if not isinstance(raw, list) or not raw or not all(isinstance(r, str) and ROLE_NAME.match(r) for r in raw):
+            raise ApiError(400, '"roles" must be a non-empty array of role names such as "ADMIN_SEAT"')
+        if len(set(raw)) != len(raw):
+            raise ApiError(400, '"roles" lists a role twice')
+        if admin is False and ADMIN_SEAT in raw:
+            raise ApiError(400, f'"admin": false contradicts "{ADMIN_SEAT}" in "roles"')
+    roles = list(raw if raw is not None else current if current is not None else DEFAULT_ROLES)
+    if admin is True and ADMIN_SEAT not in roles:
+        roles.insert(0, ADMIN_SEAT)
+    if admin is False:
+        roles = [role for role in roles if role != ADMIN_SEAT] or list(DEFAULT_ROLES)
+    return roles
+
+
+def _seat_name(body: dict[str, Any], name: str, *, required: bool) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(400, f'"{name}" must be a non-empty string')
+    return value
+
+
+def _parse_new_seat(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ApiError(400, "Each seat must be an object")
+    _only(raw, SEAT_FIELDS, "a seat")
+    return {
+        "seat_id": None if raw.get("seatId") is None else _seat_number(raw["seatId"]),
+        "member_id": _person_id(raw),
+        "first_name": _seat_name(raw, "firstName", required=True),
+        "last_name": _seat_name(raw, "lastName", required=True),
+        "email": _seat_email(raw),
+        "state": _seat_state(raw) or "ACTIVE",
+        "roles": _seat_roles(raw, None) or list(DEFAULT_ROLES),
+    }
+
+
+def _seat_conflict(ctx: Context, contract: str, member_id: str, seat_id: int, replaced: set[int]) -> None:
+    holder = ctx.state.seats.holder(contract, member_id)
+    if holder is not None and holder.seat_id != seat_id and holder.seat_id not in replaced:
+        raise ApiError(409, f"Member {member_id} already holds seat {holder.seat_id} on {contract}")
+
+
+def _seat_view(ctx: Context, seat: Seat) -> dict[str, Any]:
+    return seat.view(ctx.state.contract_organization(seat.contract))
+
+
+def add_seats(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """Add seats to a contract, or replace seats by ``seatId``; all or nothing.
+
+    The contract is one a member holds, or any contract URN given with its ``organization``.
+    """
+    _only(body, {"contract", "organization", "seats"}, "a seat list")
+    contract = _string(body, "contract") or ""
+    if not CONTRACT_URN.match(contract):
+        raise ApiError(400, '"contract" must be a contract URN (urn:li:contract:<id>)')
+    organization = _string(body, "organization", required=False)
+    if organization is not None and not ORGANIZATION_URN.match(organization):
+        raise ApiError(400, '"organization" must be an organization URN (urn:li:organization:<id>)')
+    raw_seats = body.get("seats")
+    if not isinstance(raw_seats, list):
+        raise ApiError(400, '"seats" must be an array of seats')
+    specs = [_parse_new_seat(raw) for raw in raw_seats]
+    given_ids = [spec["seat_id"] for spec in specs if spec["seat_id"] is not None]
+    if len(set(given_ids)) != len(given_ids):
+        raise ApiError(400, "A seatId is listed twice")
+    given_members = [spec["member_id"] for spec in specs if spec["member_id"] is not None]
+    if len(set(given_members)) != len(given_members):
+        raise ApiError(400, "A memberId is listed twice: a person holds at most one seat per contract")
+    store = ctx.state.seats
+    with ctx.state.lock:
+        known = ctx.state.contract_organization(contract)
+        if known is None and organization is None:
+            raise ApiError(
+                404, f'No member holds {contract}; give its "organization" to add seats to an unknown contract'
+            )
+        if known is not None and organization is not None and organization != known:
+            raise ApiError(409, f"Contract {contract} belongs to {known}, not {organization}")
+        for seat_id in given_ids:
+            existing = store.get(seat_id)
+            if existing is not None and existing.contract != contract:
+                raise ApiError(409, f"Seat {seat_id} belongs to {existing.contract}, not {contract}")
+        replaced = set(given_ids)
+        taken_ids = set(given_ids)
+        taken_members = set(given_members)
+        seats: list[Seat] = []
+        for spec in specs:
+            seat_id = spec["seat_id"]
+            if seat_id is None:
+                seat_id = store.next_seat_id(taken_ids)
+                taken_ids.add(seat_id)
+            member_id = spec["member_id"]
+            if member_id is None:
+                member_id = store.new_member_id(seat_id, taken_members)
+                taken_members.add(member_id)
+            _seat_conflict(ctx, contract, member_id, seat_id, replaced)
+            previous = store.get(seat_id)
+            seats.append(
+                Seat(
+                    seat_id=seat_id,
+                    contract=contract,
+                    member_id=member_id,
+                    first_name=spec["first_name"],
+                    last_name=spec["last_name"],
+                    email=spec["email"],
+                    state=spec["state"],
+                    roles=spec["roles"],
+                    from_member=previous is not None and previous.from_member and previous.member_id == member_id,
+                )
+            )
+        if known is None and organization is not None:
+            store.contract_organizations[contract] = organization
+        for seat in seats:
+            store.put(seat)
+        return {
+            "contract": contract,
+            "organization": known or organization,
+            "seats": [_seat_view(ctx, seat) for seat in seats],
+        }
+
+
+def seat_list(ctx: Context, contract: str | None) -> dict[str, Any]:
+    """Every seat of ``contract`` (all states, by seat id), or every seat."""
+    if contract is not None and not CONTRACT_URN.match(contract):
+        raise ApiError(400, '"contract" must be a contract URN (urn:li:contract:<id>)')
+    with ctx.state.lock:
+        store = ctx.state.seats
+        seats = store.of_contracts({contract}) if contract is not None else store.all()
+        return {"seats": [_seat_view(ctx, seat) for seat in seats]}
+
+
+def _seat_path_id(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise ApiError(400, f"{text!r} is not a seat id (a positive integer)")
+    return int(text)
+
+
+def update_seat(ctx: Context, seat_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Change a seat: its holder (``memberId`` plus names and email), state or roles."""
+    _only(body, SEAT_CHANGE_FIELDS, "a seat change")
+    if not body:
+        raise ApiError(400, f"Nothing to change: give any of {', '.join(sorted(SEAT_CHANGE_FIELDS))}")
+    member_id = _person_id(body)
+    first_name = _seat_name(body, "firstName", required=False)
+    last_name = _seat_name(body, "lastName", required=False)
+    email = _seat_email(body)
+    state = _seat_state(body)
+    with ctx.state.lock:
+        seat = ctx.state.seats.get(seat_id)
+        if seat is None:
+            raise ApiError(404, f"No seat {seat_id}")
+        roles = _seat_roles(body, seat.roles)
+        if member_id is not None and member_id != seat.member_id:
+            _seat_conflict(ctx, seat.contract, member_id, seat_id, set())
+            seat.member_id = member_id
+            seat.from_member = False
+        seat.first_name = first_name or seat.first_name
+        seat.last_name = last_name or seat.last_name
+        if "email" in body:
+            seat.email = email
+        seat.state = state or seat.state
+        seat.roles = roles if roles is not None else seat.roles
+        return _seat_view(ctx, seat)
+
+
+def remove_seat(ctx: Context, seat_id: int) -> dict[str, Any]:
+    with ctx.state.lock:
+        seat = ctx.state.seats.remove(seat_id)
+        if seat is None:
+            raise ApiError(404, f"No seat {seat_id}")
+        return {"deleted": _seat_view(ctx, seat)}
+
+
+def set_seat_settings(ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """``{"seatsV2Emails": bool, "seatsV2Available": bool, "legacySeatsAvailable": bool}``; each optional."""
+    _only(body, set(SEAT_SETTINGS), "seat settings")
+    values = {name: _flag(body, name) for name in SEAT_SETTINGS}
+    with ctx.state.lock:
+        settings = ctx.state.seats.settings
+        for name, value in values.items():
+            if value is not None:
+                setattr(settings, SEAT_SETTINGS[name], value)
+        return settings.view()
 
 
 # -- the customer's Request and the Recruiter admin's switch -----------------------------------------------
@@ -347,6 +583,26 @@ def members_route(ctx: Context, call: Call) -> Response:
             return Response.json(200, [member.view() for member in ctx.state.members.values()])
     created, view = add_member(ctx, _body(call.request))
     return Response.json(201 if created else 200, view)
+
+
+def seats_route(ctx: Context, call: Call) -> Response:
+    if call.request.method == "GET":
+        return Response.json(200, seat_list(ctx, _query_value(call, "contract")))
+    return Response.json(200, add_seats(ctx, _body(call.request)))
+
+
+def seat_route(ctx: Context, call: Call) -> Response:
+    seat_id = _seat_path_id(call.params["seat_id"])
+    if call.request.method == "DELETE":
+        return Response.json(200, remove_seat(ctx, seat_id))
+    return Response.json(200, update_seat(ctx, seat_id, _body(call.request)))
+
+
+def seat_settings_route(ctx: Context, call: Call) -> Response:
+    if call.request.method == "GET":
+        with ctx.state.lock:
+            return Response.json(200, ctx.state.seats.settings.view())
+    return Response.json(200, set_seat_settings(ctx, _body(call.request)))
 
 
 def widget_request_route(ctx: Context, call: Call) -> Response:

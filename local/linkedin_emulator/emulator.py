@@ -154,6 +154,41 @@ class LinkedInEmulator:
             body["email"] = email
         return control.add_member(self.context, body)[1]
 
+    def add_seats(
+        self, contract: str, seats: Iterable[Mapping[str, Any]], *, organization: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Add (or replace by ``seatId``) seats of a contract, as ``POST /_control/seats``; returns their views."""
+        body: dict[str, Any] = {"contract": contract, "seats": [dict(seat) for seat in seats]}
+        if organization is not None:
+            body["organization"] = organization
+        return list(control.add_seats(self.context, body)["seats"])
+
+    def seats(self, contract: str | None = None) -> list[dict[str, Any]]:
+        """Every seat of ``contract`` (all states), or every seat (``GET /_control/seats``)."""
+        return list(control.seat_list(self.context, contract)["seats"])
+
+    def update_seat(self, seat_id: int, **changes: Any) -> dict[str, Any]:
+        """``firstName``, ``lastName``, ``email``, ``state``, ``roles``, ``admin``, ``memberId`` (camelCase)."""
+        return control.update_seat(self.context, seat_id, dict(changes))
+
+    def remove_seat(self, seat_id: int) -> dict[str, Any]:
+        removed: dict[str, Any] = control.remove_seat(self.context, seat_id)["deleted"]
+        return removed
+
+    def set_seat_settings(
+        self,
+        *,
+        seats_v2_emails: bool | None = None,
+        seats_v2_available: bool | None = None,
+        legacy_seats_available: bool | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "seatsV2Emails": seats_v2_emails,
+            "seatsV2Available": seats_v2_available,
+            "legacySeatsAvailable": legacy_seats_available,
+        }
+        return control.set_seat_settings(self.context, body)
+
     def widget_request(
         self, client_id: str, member: str, contract: str | None = None, *, bundled: bool = False
     ) -> dict[str, Any]:

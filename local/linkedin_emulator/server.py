@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rsc_connector.linkedin import assumptions as A
 
-from . import applications, candidates, control, integrations, jobs, oauth, pages, provisioning
+from . import applications, candidates, control, integrations, jobs, oauth, pages, provisioning, seats
 from .context import Call, Context, Handler
 from .faults import AFTER_APPLY, BEFORE_APPLY, FAULT_429, Fault, fault_response
 from .model import AccessToken
@@ -58,12 +58,20 @@ class Route:
     handlers: Mapping[str, Handler]
     access: str | None = None  # "partner" | "child" | "member" for /v2 resources; None: no bearer token
     family: str | None = None  # the rate-limit family of a /v2 resource
+    name: str | None = None  # the resource named in "Not enough permissions" (default: the family)
+    gate: Callable[[Context], ApiError | None] | None = None  # an error while the resource is made unavailable
 
 
 def _route(
-    pattern: str, handlers: Mapping[str, Handler], access: str | None = None, family: str | None = None
+    pattern: str,
+    handlers: Mapping[str, Handler],
+    access: str | None = None,
+    family: str | None = None,
+    *,
+    name: str | None = None,
+    gate: Callable[[Context], ApiError | None] | None = None,
 ) -> Route:
-    return Route(re.compile(pattern), handlers, access, family)
+    return Route(re.compile(pattern), handlers, access, family, name, gate)
 
 
 _KEY = r"(?P<key>[^/]+)"
@@ -142,7 +150,26 @@ ROUTES: tuple[Route, ...] = (
         "child",
         APPLICATION_FEEDBACK,
     ),
+    _route(
+        r"^/v2/seatsV2$",
+        {"GET": seats.get_seats_v2},
+        "child",
+        A.PROSPECT_INTERACTIONS_FAMILY,
+        name="seatsV2",
+        gate=seats.seats_v2_unavailable,
+    ),
+    _route(
+        r"^/v2/seats$",
+        {"GET": seats.get_legacy_seats},
+        "child",
+        A.PROSPECT_INTERACTIONS_FAMILY,
+        name="seats",
+        gate=seats.legacy_seats_unavailable,
+    ),
     _route(r"^/_control/members$", {"GET": control.members_route, "POST": control.members_route}),
+    _route(r"^/_control/seats$", {"GET": control.seats_route, "POST": control.seats_route}),
+    _route(r"^/_control/seats/(?P<seat_id>[^/]+)$", {"POST": control.seat_route, "DELETE": control.seat_route}),
+    _route(r"^/_control/seat-settings$", {"GET": control.seat_settings_route, "POST": control.seat_settings_route}),
     _route(r"^/_control/widget-request$", {"POST": control.widget_request_route}),
     _route(r"^/_control/integrations/status$", {"POST": control.status_route}),
     _route(r"^/_control/push-settings$", {"GET": control.push_settings_route, "POST": control.push_settings_route}),
@@ -227,6 +254,9 @@ class Router:
             match = route.pattern.match(request.path)
             if match is None:
                 continue
+            unavailable = route.gate(self.ctx) if route.gate is not None else None
+            if unavailable is not None:
+                raise unavailable
             handler = route.handlers.get(request.method)
             if handler is None:
                 allowed = ", ".join(sorted(route.handlers))
@@ -261,7 +291,7 @@ class Router:
         if not allowed:
             raise ApiError(
                 403,
-                f"Not enough permissions to access: {request.method} /{route.family}",
+                f"Not enough permissions to access: {request.method} /{route.name or route.family}",
                 SERVICE_ERROR_NO_PERMISSION,
             )
         return token

@@ -37,6 +37,7 @@ from .model import (
     PushRecord,
     PushSettings,
 )
+from .seatstore import SeatStore
 from .syncstore import DEFAULT_JOB_TASK_DELAY_SECONDS, SYNC_FAMILIES, SyncStore
 
 DEFAULT_DAILY_LIMITS: Mapping[str, int] = {"atsIntegrations": 5000}  # linkedin-rsc-api.md 5.4
@@ -101,6 +102,7 @@ class EmulatorState:
             job_task_delay_seconds=job_task_delay_seconds,
         )
         self.faults = FaultInjector()
+        self.seats = SeatStore()
         self.request_log_settings = RequestLogSettings()
         self.requests_seen = 0
         self.requests_skipped = 0
@@ -144,6 +146,7 @@ class EmulatorState:
             self.pushes = []
             self.push_settings = PushSettings()
             self.sync.reset()
+            self.seats.reset()
             self.faults.configure(FaultSettings())
 
     # -- applications -------------------------------------------------------------------------------------
@@ -269,6 +272,7 @@ class EmulatorState:
                     )
             created = member.member_id not in self.members
             self.members[member.member_id] = member
+            self.seats.sync_member(member)
             return created
 
     def find_member(self, identifier: str) -> Member | None:
@@ -286,6 +290,14 @@ class EmulatorState:
                     if contract.urn == urn:
                         return contract
             return None
+
+    def contract_organization(self, urn: str) -> str | None:
+        """The organization URN of a contract: a member's, else the one the seat control API was given."""
+        with self.lock:
+            known = self.contract(urn)
+            if known is not None:
+                return known.organization_urn
+            return self.seats.contract_organizations.get(urn)
 
     # -- the customer's Request (widget / authorization page) ---------------------------------------------
 
@@ -505,6 +517,8 @@ class EmulatorState:
             limit = self.daily_limits.get(family)
             if limit is None and family in SYNC_FAMILIES:
                 return self.sync.calls_per_day
+            if limit is None and family == A.PROSPECT_INTERACTIONS_FAMILY:
+                return A.PROSPECT_INTERACTIONS_CALLS_PER_DAY
             return limit
 
     def count_call(self, client_id: str, family: str) -> tuple[int, int | None]:
@@ -551,6 +565,19 @@ class EmulatorState:
                 f"({shown}); data can be synced only after the customer enabled the integration"
             )
 
+    def seats_blocker(self, client_id: str, contract: str) -> str | None:
+        """Why ``client_id`` may not read the seat holders of ``contract`` (A20), or None when it may."""
+        with self.lock:
+            kind = A.SEATS_REQUIRED_ENABLED_TYPE
+            integration = self.integrations.get((client_id, IntegrationKey(contract, kind)))
+            status = integration.status if integration is not None else "not requested"
+            if status == A.STATUS_ENABLED:
+                return None
+            return (
+                f"Contract-level access ({kind}) is not enabled for {contract} for this application ({kind}: "
+                f"{status}); seat holders can be read only after the customer's Recruiter admin enabled it"
+            )
+
     # -- dump -----------------------------------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
@@ -561,6 +588,8 @@ class EmulatorState:
                 "partner": self.apps[self.partner_client_id].public_view(),
                 "apps": [app.public_view() for app in self.apps.values() if not app.is_partner],
                 "members": [member.view() for member in self.members.values()],
+                "seats": [seat.view(self.contract_organization(seat.contract)) for seat in self.seats.all()],
+                "seatSettings": self.seats.settings.view(),
                 "integrations": [
                     {"clientId": i.owner, **i.entity(), "configurations": dict(i.configurations)}
                     for i in self.integrations.values()

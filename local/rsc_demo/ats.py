@@ -83,3 +83,20 @@ class AtsBackend:
 
     def renotify(self, user: AtsUser, contract_id: str) -> Reply:
         return self.call(user, "POST", f"/accounts/{user.account_id}/linkedin/contracts/{contract_id}/renotify")
+
+    # -- seat linking (the users page and a user's edit page) ---------------------------------------
+    def users(self, user: AtsUser, query: str = "") -> Reply:
+        return self.call(user, "GET", f"/accounts/{user.account_id}/users{query}")
+
+    def seats(self, user: AtsUser, query: str = "") -> Reply:
+        return self.call(user, "GET", f"/accounts/{user.account_id}/linkedin/seats{query}")
+
+    def auto_link(self, user: AtsUser, dry_run: bool = False) -> Reply:
+        return self.call(user, "POST", f"/accounts/{user.account_id}/linkedin/seats/auto-link", {"dryRun": dry_run})
+
+    def link_seat(self, user: AtsUser, user_id: str, seat_id: str, replace: bool = False) -> Reply:
+        body = {"seatId": seat_id, "replace": replace}
+        return self.call(user, "PUT", f"/accounts/{user.account_id}/users/{user_id}/linkedin-seat", body)
+
+    def unlink_seat(self, user: AtsUser, user_id: str) -> Reply:
+        return self.call(user, "DELETE", f"/accounts/{user.account_id}/users/{user_id}/linkedin-seat")

@@ -101,7 +101,31 @@ def seed_ats(stack: Any, total_records: int, seed: int = 42, invalid_share: floa
     requests.post(
         f"{stack.ats.base_url}/_control/accounts/{ACCOUNT}", json=spec.to_dict(), timeout=30
     ).raise_for_status()
+    seed_seats(stack)
     return spec
+
+
+def seed_seats(stack: Any) -> int:
+    """Acme's Recruiter seats at LinkedIn: the people the fake ATS says hold one (some emails match, some not)."""
+    import requests
+
+    truth = requests.get(f"{stack.ats.base_url}/_control/accounts/{ACCOUNT}/seats", timeout=30).json()
+    seats = [
+        {
+            "memberId": holder["member_id"],
+            "firstName": holder["first_name"],
+            "lastName": holder["last_name"],
+            "email": holder["email"],
+            "admin": holder["admin"],
+        }
+        for holder in truth["seatHolders"]
+    ]
+    requests.post(
+        f"{stack.linkedin.base_url}/_control/seats",
+        json={"contract": CORPORATE, "organization": ORG, "seats": seats},
+        timeout=30,
+    ).raise_for_status()
+    return len(seats)
 
 
 def run_story(stack: Any, out: TextIO = sys.stdout) -> dict[str, Any]:
@@ -278,3 +302,83 @@ def run_sync_story(stack: Any, spec: Any, out: TextIO = sys.stdout, timeout: flo
         f"verify {report.missing} missing / {report.extra} extra / {report.differing} differing."
     )
     return {"sync": sync, "email": email, "verify": report}
+
+
+def users_page(printer: Printer, users: list[dict[str, Any]], shown: int = 12) -> None:
+    """The ATS's users page: the LinkedIn icon ([in]) marks a user linked to a Recruiter seat."""
+    for u in users[:shown]:
+        icon = "[in]" if u["linkedIn"] else "    "
+        name = f"{u['firstName']} {u['lastName']}".strip()
+        seat = ""
+        if u["seats"]:
+            s = u["seats"][0]
+            seat = f" -> seat {s['seatId']} {'by hand' if s['method'] == 'manual' else 'auto'}"
+        state = "" if u["active"] else "  (deactivated)"
+        printer.line(f"{icon} {name:22} {u['role']:15} {(u['emails'] or ['-'])[0]:36}{seat}{state}", 6)
+    if len(users) > shown:
+        printer.line(f"... and {len(users) - shown} more", 6)
+
+
+def run_seat_story(stack: Any, out: TextIO = sys.stdout, first_step: int = 14) -> dict[str, Any]:
+    """After the sync: who got linked automatically, a recruiter refused, the admin links one more by hand."""
+    import requests
+
+    p = Printer(out)
+    p.step_no = first_step
+    ats = AtsBackend(stack.api_url)
+    everyone = all_users(ats)
+    linked = [u for u in everyone if u["linkedIn"]]
+    p.step(f"The ATS users page: {len(linked)} of {len(everyone)} users carry the LinkedIn icon")
+    users_page(p, everyone)
+
+    truth = requests.get(f"{stack.ats.base_url}/_control/accounts/{ACCOUNT}/seats", timeout=30).json()
+    # A recruiter whose LinkedIn email is a personal one the ATS does not know: no automatic match possible.
+    person = next(u for u in truth["users"] if u["scenario"] == "different_email")
+    found = ats.seats(OWNER, f"?linked=false&q={person['linkedin_email']}").body["items"]
+    seat = found[0]
+    p.step(f"{RECRUITER.name} opens {person['first_name']} {person['last_name']}'s edit page and picks a seat")
+    refused = ats.link_seat(RECRUITER, person["id"], seat["seatId"])
+    p.line(f"HTTP {refused.status} {refused.error.get('code')}: {refused.error.get('message')}")
+
+    p.step(
+        f"{OWNER.name} links {person['first_name']} {person['last_name']} by hand to seat {seat['seatId']} "
+        f"({seat['firstName']} {seat['lastName']}, {seat['email']} at LinkedIn)"
+    )
+    done = ats.link_seat(OWNER, person["id"], seat["seatId"])
+    if done.status == 200:
+        link = done.body["seats"][0]
+        p.line(
+            f"HTTP 200: {person['first_name']} {person['last_name']} now carries the LinkedIn icon (seat "
+            f"{link['seatId']}, {link['memberUrn']}, linked by hand by {link['linkedBy']})"
+        )
+    else:
+        p.line(f"HTTP {done.status} {done.error.get('code')}: {done.error.get('message')}")
+    again = ats.link_seat(OWNER, truth["users"][0]["id"], seat["seatId"])
+    p.line(f"Assigning the same seat to someone else: HTTP {again.status} {again.error.get('code')}")
+
+    p.step("The users page, linked users only")
+    now_linked = ats.users(OWNER, "?linked=true&limit=200").body["items"]
+    users_page(p, now_linked, shown=len(now_linked))
+    p.title(
+        f"Seats: {len(linked)} users linked automatically by email, {len(now_linked) - len(linked)} by hand; "
+        f"{len(everyone) - len(now_linked)} users without a seat link."
+    )
+    return {
+        "autoLinked": len(linked),
+        "users": len(everyone),
+        "linked": now_linked,
+        "refused": refused,
+        "manual": done,
+        "conflict": again,
+    }
+
+
+def all_users(ats: AtsBackend) -> list[dict[str, Any]]:
+    users: list[dict[str, Any]] = []
+    cursor = ""
+    while True:
+        page = ats.users(OWNER, "?limit=200" + (f"&cursor={cursor}" if cursor else "")).body
+        users += page["items"]
+        if not page.get("next_cursor"):
+            return users
+        cursor = page["next_cursor"]

@@ -182,3 +182,39 @@ def test_operator_cli_shows_progress_history_and_dlq(fresh: Any) -> None:
     out = io.StringIO()
     cmd_dlq(target, argparse.Namespace(action="list", account=None), out)
     assert "1 page(s)" in out.getvalue()
+
+
+def test_after_the_sync_seats_are_linked_by_email_then_by_hand(fresh: Any) -> None:
+    """Issue 5's story over HTTP: auto-link at the end of the sync (in the email), a recruiter refused, the admin
+    links one more by hand, a seat removed at LinkedIn drops its link on refresh."""
+    from rsc_demo.story import RECRUITER, run_seat_story
+
+    seed_ats(fresh, 300, seed=5)
+    run_story(fresh, io.StringIO())
+    wait_sync(fresh, lambda v: v.get("status") == "SUCCEEDED")
+    truth = requests.get(f"{fresh.ats.base_url}/_control/accounts/{ACCOUNT}/seats", timeout=10).json()
+    expected = {h["expected_user_id"] for h in truth["seatHolders"] if h["expected_user_id"]}
+    seats_total = len(truth["seatHolders"]) + 1  # and Ada, the Recruiter admin who clicked Request
+    email = fresh.read_emails()[-1]
+    assert f"{len(expected)} of {seats_total} seats are linked to ATS users" in email.body
+    assert "Several ATS users share this email" in email.body and "deactivated" in email.body
+
+    ats = AtsBackend(fresh.api_url)
+    result = run_seat_story(fresh, io.StringIO())
+    assert {u["userId"] for u in result["linked"]} == expected | {result["manual"].body["userId"]}
+    assert result["refused"].status == 403 and result["refused"].error["code"] == "ROLE_NOT_ALLOWED"
+    assert result["conflict"].status == 409 and result["conflict"].error["code"] == "SEAT_ALREADY_LINKED"
+    assert ats.auto_link(RECRUITER).status == 403
+    dry = ats.auto_link(RECRUITER, dry_run=True)
+    assert dry.status == 200 and dry.body["contracts"][0]["proposals"] == []  # everything linkable is linked
+
+    # Remove a linked seat at LinkedIn; the admin refreshes; the link goes and is reported.
+    seat = ats.seats(OWNER, "?linked=true&limit=1").body["items"][0]
+    requests.delete(f"{fresh.linkedin.base_url}/_control/seats/{seat['seatId']}", timeout=5).raise_for_status()
+    refreshed = ats.call(OWNER, "POST", f"/accounts/{ACCOUNT}/linkedin/seats/refresh", {})
+    assert refreshed.status == 200
+    (removed,) = refreshed.body["contracts"][0]["linksRemoved"]
+    assert removed["userId"] == seat["user"]["userId"] and "no longer exists" in removed["reason"]
+    assert ats.seats(OWNER, "?linked=true").body["total"] == len(expected)  # one fewer than before
+    unlinked = ats.users(OWNER, "?linked=false&limit=200").body["items"]
+    assert seat["user"]["userId"] in {u["userId"] for u in unlinked}

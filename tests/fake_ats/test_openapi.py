@@ -48,8 +48,11 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     assert doc()["openapi"] == "3.1.0"
 
 
-def test_the_document_covers_exactly_the_eight_resources() -> None:
-    assert set(doc()["paths"]) == {f"/accounts/{{accountId}}/{resource}" for resource in RESOURCES}
+def test_the_document_covers_exactly_the_eight_resources_and_one_user() -> None:
+    one_user = "/accounts/{accountId}/users/{userId}"
+    assert set(doc()["paths"]) == {f"/accounts/{{accountId}}/{resource}" for resource in RESOURCES} | {one_user}
+    assert doc()["paths"][one_user]["get"]["operationId"] == "getUser"
+    assert doc()["paths"][one_user]["get"]["tags"] == ["seats"]
     limit = doc()["components"]["parameters"]["Limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, MAX_LIMIT, DEFAULT_LIMIT)
     for path in doc()["paths"].values():
@@ -77,6 +80,16 @@ def test_served_pages_match_the_documented_schemas(ats: FakeAts, http: requests.
         cursor = page["next_cursor"]
         if cursor is None:
             break
+
+
+def test_one_user_matches_the_documented_schema(ats: FakeAts, http: requests.Session) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    resp = http.get(f"{ats.base_url}/accounts/acme/users/usr-0000000001", headers=auth)
+    assert resp.status_code == 200
+    assert list(validator("User").iter_errors(resp.json())) == []
+    assert set(resp.json()) == set(doc()["components"]["schemas"]["User"]["properties"])
+    missing = http.get(f"{ats.base_url}/accounts/acme/users/usr-9999999999", headers=auth)
+    assert missing.status_code == 404 and list(validator("Error").iter_errors(missing.json())) == []
 
 
 def test_errors_match_the_documented_schema(ats: FakeAts, http: requests.Session) -> None:

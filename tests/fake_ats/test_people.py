@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import fake_ats
 from fake_ats import DatasetSpec
@@ -54,11 +55,11 @@ def test_seat_holders_and_their_expected_links() -> None:
     spec = DatasetSpec(seed=4, users=24)
     users = {user.id: user for user in fake_ats.user_profiles(spec)}
     seats = fake_ats.seat_holders(spec)
-    assert fake_ats.seat_holder_emails(spec) == [seat.email for seat in seats]
+    assert fake_ats.seat_holder_emails(spec) == [seat.email for seat in seats if seat.email is not None]
     by_scenario: dict[str, list[fake_ats.SeatHolder]] = {}
     for seat in seats:
         by_scenario.setdefault(seat.scenario, []).append(seat)
-        assert EMAIL.match(seat.email)
+        assert seat.email is None or EMAIL.match(seat.email)
     assert by_scenario["no_user"] and all(not s.matching_user_ids for s in by_scenario["no_user"])
     assert all(s.expected_user_id and users[s.expected_user_id].active for s in by_scenario["exact"])
     case = by_scenario["case_variant"][0]
@@ -73,8 +74,28 @@ def test_seat_holders_and_their_expected_links() -> None:
     assert any(seat.admin for seat in seats) and not all(seat.admin for seat in seats)
     # the rule behind expected_user_id: exactly one active user with that email, ignoring case
     for seat in seats:
-        active = [u.id for u in users.values() if u.active and seat.email.lower() in {e.lower() for e in u.emails}]
+        email = (seat.email or "").lower()
+        active = [u.id for u in users.values() if u.active and email in {e.lower() for e in u.emails}]
         assert seat.expected_user_id == (active[0] if len(active) == 1 else None)
+
+
+def test_one_seat_without_email_and_a_member_id_for_every_seat() -> None:
+    spec = DatasetSpec(seed=4, users=24)
+    seats = fake_ats.seat_holders(spec)
+    no_email = [seat for seat in seats if seat.scenario == "no_email"]
+    assert len(no_email) == 1 and seats[-1] is no_email[0]
+    assert no_email[0].email is None and no_email[0].expected_user_id is None
+    assert no_email[0].matching_user_ids == () and no_email[0].first_name and no_email[0].last_name
+    assert [seat.email for seat in seats].count(None) == 1
+    ids = [seat.member_id for seat in seats]
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"m[0-9a-f]{8}", i) for i in ids)
+    assert ids == [seat.member_id for seat in fake_ats.seat_holders(dataclasses.replace(spec))]  # stable
+    assert ids != [seat.member_id for seat in fake_ats.seat_holders(dataclasses.replace(spec, seed=5))]
+    # adding users appends seats: the member ids of the seats both specs have at one place stay the same
+    grown = fake_ats.seat_holders(dataclasses.replace(spec, users=25))
+    assert [s.member_id for s in grown[:5]] == ids[:5]
+    assert "no_email" not in {seat.scenario for seat in fake_ats.seat_holders(DatasetSpec(seed=4, users=7))}
+    assert [s.scenario for s in fake_ats.seat_holders(DatasetSpec(seed=4, users=8))].count("no_email") == 1
 
 
 def test_users_and_seats_are_deterministic_and_seed_dependent() -> None:

@@ -255,8 +255,40 @@ def test_control_rejections_and_seats(ats: FakeAts, http: requests.Session) -> N
     assert stages["rejections"] and {r["resource"] for r in stages["rejections"]} == {"stages"}
     assert http.get(f"{ats.control_url}/accounts/acme/rejections?resource=x", timeout=10).status_code == 400
     seats = http.get(f"{ats.control_url}/accounts/acme/seats", timeout=10).json()
-    assert [s["email"] for s in seats["seatHolders"]] == fake_ats.seat_holder_emails(SMALL)
+    assert [s["email"] for s in seats["seatHolders"] if s["email"]] == fake_ats.seat_holder_emails(SMALL)
+    expected = [dataclasses.asdict(seat) for seat in fake_ats.seat_holders(SMALL)]
+    assert seats["seatHolders"] == [{**seat, "matching_user_ids": list(seat["matching_user_ids"])} for seat in expected]
+    no_email = seats["seatHolders"][-1]
+    assert no_email["scenario"] == "no_email" and no_email["email"] is None and no_email["expected_user_id"] is None
+    assert all(s["member_id"].startswith("m") and len(s["member_id"]) == 9 for s in seats["seatHolders"])
     assert len(seats["users"]) == SMALL.users
+
+
+def test_one_user_by_id(ats: FakeAts, http: requests.Session) -> None:
+    users = list(fake_ats.records(SMALL, "acme", "users"))
+    for user in (users[0], users[-1]):
+        resp = get(http, ats, f"/accounts/acme/users/{user['id']}")
+        assert resp.status_code == 200, resp.text
+        assert resp.json() == user
+        assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
+    for missing in (f"usr-{SMALL.users + 1:010d}", "usr-0000000000", "job-0000000001", "nobody"):
+        resp = get(http, ats, f"/accounts/acme/users/{missing}")
+        assert resp.status_code == 404, missing
+        assert resp.json()["error"]["code"] == "UNKNOWN_USER"
+    unknown_account = get(http, ats, f"/accounts/nobody/users/{users[0]['id']}")
+    assert unknown_account.status_code == 404 and unknown_account.json()["error"]["code"] == "UNKNOWN_ACCOUNT"
+    anonymous = http.get(f"{ats.base_url}/accounts/acme/users/{users[0]['id']}", timeout=10)
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "UNAUTHENTICATED"
+    wrong = http.get(
+        f"{ats.base_url}/accounts/acme/users/{users[0]['id']}", headers={"Authorization": "Bearer x"}, timeout=10
+    )
+    assert wrong.status_code == 401 and "WWW-Authenticate" in wrong.headers
+    extra = get(http, ats, f"/accounts/acme/users/{users[0]['id']}", limit=5)
+    assert extra.status_code == 400 and extra.json()["error"]["code"] == "UNKNOWN_PARAMETER"
+    posted = http.post(f"{ats.base_url}/accounts/acme/users/{users[0]['id']}", headers=AUTH, timeout=10)
+    assert posted.status_code == 405
+    assert get(http, ats, "/accounts/acme/jobs/job-0000000001").status_code == 404
+    assert ats.stats()["byResource"]["users"] >= 2
 
 
 def test_control_faults_stats_and_reset(ats: FakeAts, http: requests.Session) -> None:

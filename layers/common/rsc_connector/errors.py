@@ -71,5 +71,19 @@ class LinkedInUnavailable(DomainError):
     code = "LINKEDIN_UNAVAILABLE"
 
 
+class TooManyRequests(DomainError):
+    """A budget we keep for the customer (LinkedIn's daily call limits) is used up for now."""
+
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    code = "TOO_MANY_REQUESTS"
+
+
+class AtsUnavailable(DomainError):
+    """The ATS export API failed or refused a call we needed."""
+
+    status = HTTPStatus.BAD_GATEWAY
+    code = "ATS_UNAVAILABLE"
+
+
 class ConfigurationError(Exception):
     """The deployment is misconfigured (missing secret, bad parameter). Not an API caller's fault."""

@@ -16,6 +16,7 @@ from rsc_connector.push import PushReceiver
 from rsc_connector.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from rsc_connector.seats.service import SeatLinking
     from rsc_connector.sync.planner import Planner
     from rsc_connector.sync.steps import SyncSteps
     from rsc_connector.sync.store import SyncStore
@@ -150,6 +151,7 @@ def sync_steps() -> SyncSteps:
         mailer=Mailer(aws_client("sesv2"), s.SENDER_EMAIL),
         admins=account_admin_emails,
         stall_seconds=s.SYNC_STALL_SECONDS,
+        seat_linking=seat_linking,
     )
 
 
@@ -162,6 +164,21 @@ def resync() -> Any:
     if not s.INITIAL_SYNC_STATE_MACHINE_ARN:
         raise ConfigurationError("INITIAL_SYNC_STATE_MACHINE_ARN is not set")
     return Resync(state_repository(), sync_store(), StepFunctionsSyncStarter(s.INITIAL_SYNC_STATE_MACHINE_ARN))
+
+
+@functools.cache
+def seat_linking() -> SeatLinking:
+    from rsc_connector.seats.service import SeatLinking
+    from rsc_connector.seats.store import SeatStore
+    from rsc_connector.seats.users import AtsUserDirectory
+
+    return SeatLinking(
+        repo=state_repository(),
+        store=SeatStore(get_settings().TABLE_NAME),
+        secrets=secret_store(),
+        linkedin=linkedin_http(),
+        users=AtsUserDirectory(ats_export()),
+    )
 
 
 def clear_caches() -> None:
@@ -180,6 +197,8 @@ def clear_caches() -> None:
         planner,
         sync_worker,
         sync_steps,
+        resync,
+        seat_linking,
     ):
         factory.cache_clear()
     get_settings.cache_clear()

@@ -195,6 +195,8 @@ class DynamoStateRepository:
     # -- LinkedIn call budgets -------------------------------------------------------------------
     def consume_daily_calls(self, app_key: str, resource: str, day: str, calls: int, limit: int) -> bool:
         """Atomically count `calls` against an app's daily budget; False (and nothing counted) if over."""
+        if calls > limit:
+            return False
         try:
             self.table.update_item(
                 Key={"pk": f"BUDGET#{app_key}#{resource}", "sk": day},

@@ -33,3 +33,31 @@ class IntegrationRequestBody(BaseModel):
     state: str = Field(min_length=16, max_length=512)
     requestId: str | None = Field(default=None, max_length=200)
     integrations: list[WidgetIntegration] = Field(min_length=1, max_length=20)
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class AutoLinkRequest(BaseModel):
+    """Run automatic seat linking (all contracts with seats, or one); dryRun shows proposals, writes nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contractId: Identifier | None = None
+    dryRun: bool = False
+
+
+class SeatRefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contractId: Identifier | None = None
+
+
+class SeatAssignment(BaseModel):
+    """Link a user to a Recruiter seat by hand. replace=true moves the seat (or the user) from its current link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seatId: Identifier
+    contractId: Identifier | None = None
+    replace: bool = False

@@ -9,9 +9,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from rsc_connector.api.models import ActivationRequest, IntegrationRequestBody
+from rsc_connector.api.models import (
+    ActivationRequest,
+    AutoLinkRequest,
+    IntegrationRequestBody,
+    SeatAssignment,
+    SeatRefreshRequest,
+)
 from rsc_connector.api.resolver import caller_of, public_base_url
 from rsc_connector.errors import BadRequest
 
@@ -123,3 +129,91 @@ def sync_routes(app: APIGatewayRestResolver) -> None:
         from rsc_connector import services
 
         return _json(services.resync().start(caller_of(app), accountId, contractId), status=202)
+
+
+QueryId = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
+QueryText = Annotated[str | None, Query(max_length=200)]
+QueryCursor = Annotated[str | None, Query(min_length=1, max_length=2000)]
+QueryLimit = Annotated[int, Query(ge=1, le=200)]
+QueryFlag = Annotated[bool | None, Query()]
+
+
+def seat_linking_routes(app: APIGatewayRestResolver) -> None:
+    @app.get(
+        "/accounts/<accountId>/linkedin/seats",
+        summary="Recruiter seats of the contracts with contract-level access, each with its linked ATS user",
+        tags=["seats"],
+    )
+    def seats(
+        accountId: str,
+        contractId: QueryId = None,
+        linked: QueryFlag = None,
+        q: QueryText = None,
+        cursor: QueryCursor = None,
+        limit: QueryLimit = 50,
+    ) -> Response[Any]:
+        from rsc_connector import services
+
+        return _json(
+            services.seat_linking().list_seats(caller_of(app), accountId, contractId, linked, q, cursor, limit)
+        )
+
+    @app.post(
+        "/accounts/<accountId>/linkedin/seats/auto-link",
+        summary="Link users to seats by email (exactly one match on each side); dryRun shows the proposals",
+        tags=["seats"],
+    )
+    def auto_link(accountId: str, body: Annotated[AutoLinkRequest, Body()]) -> Response[Any]:
+        from rsc_connector import services
+
+        return _json(services.seat_linking().auto_link(caller_of(app), accountId, body.contractId, dry_run=body.dryRun))
+
+    @app.post(
+        "/accounts/<accountId>/linkedin/seats/refresh",
+        summary="Read the seats from LinkedIn again now; links to seats gone or reassigned are removed",
+        tags=["seats"],
+    )
+    def refresh(accountId: str, body: Annotated[SeatRefreshRequest, Body()]) -> Response[Any]:
+        from rsc_connector import services
+
+        return _json(services.seat_linking().refresh_now(caller_of(app), accountId, body.contractId))
+
+    @app.get(
+        "/accounts/<accountId>/users",
+        summary="The ATS's users, each with their Recruiter seat (the users page's LinkedIn icon)",
+        tags=["seats"],
+    )
+    def users(
+        accountId: str,
+        linked: QueryFlag = None,
+        q: QueryText = None,
+        cursor: QueryCursor = None,
+        limit: QueryLimit = 50,
+    ) -> Response[Any]:
+        from rsc_connector import services
+
+        return _json(services.seat_linking().list_users(caller_of(app), accountId, linked, q, cursor, limit))
+
+    @app.put(
+        "/accounts/<accountId>/users/<userId>/linkedin-seat",
+        summary="Link a user to a Recruiter seat by hand (Admin/Owner); one seat per user, one user per seat",
+        tags=["seats"],
+    )
+    def assign(accountId: str, userId: str, body: Annotated[SeatAssignment, Body()]) -> Response[Any]:
+        from rsc_connector import services
+
+        return _json(
+            services.seat_linking().assign(
+                caller_of(app), accountId, userId, body.seatId, body.contractId, replace=body.replace
+            )
+        )
+
+    @app.delete(
+        "/accounts/<accountId>/users/<userId>/linkedin-seat",
+        summary="Unlink a user from their Recruiter seat (Admin/Owner); automatic linking will not relink them",
+        tags=["seats"],
+    )
+    def unassign(accountId: str, userId: str, contractId: QueryId = None) -> Response[Any]:
+        from rsc_connector import services
+
+        return _json(services.seat_linking().unassign(caller_of(app), accountId, userId, contractId))

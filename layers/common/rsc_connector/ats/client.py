@@ -148,6 +148,23 @@ class AtsExportClient:
             seen.add(page.next_cursor)
             cursor = page.next_cursor
 
+    def user(self, account_id: str, user_id: str) -> dict[str, Any] | None:
+        """One user (``GET /accounts/{accountId}/users/{userId}``); None when the ATS does not know it."""
+        if not isinstance(user_id, str) or not user_id:
+            raise ValueError("user_id must be a non-empty string")
+        path = f"{self._path(account_id, 'users')}/{quote(user_id, safe='')}"
+        try:
+            resp = self._get(path, {})
+        except AtsNotFound:
+            return None
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise AtsError(self._scrub(f"ATS export API sent a malformed user for GET {path}"), status=200)
+        return body
+
     # -- internals ---------------------------------------------------------------------------------------------
 
     def _path(self, account_id: str, resource: str) -> str:

@@ -135,3 +135,39 @@ MANUAL_MATCHED_MEMBER_FIELD: Final = "manualMatchedMember"
 # "message"}. Unknown fields ("unrecognized field found but not allowed") and explicit nulls are errors.
 VALIDATION_ERROR_STATUS: Final = 422
 VALIDATION_ERROR_PREFIX: Final = "ERROR :: "
+
+# A19 [UNCONFIRMED] seatsV2 (GET /v2/seatsV2?q=attributes&contracts=...&states=...&start=N&count=M; `start` is
+# mandatory [DOC]) answers {"elements": [...], "paging": {"start", "count", "total", "links": []}}, seats ordered by
+# seat id. An element carries "id" (the integer seat id used as urn:li:seat:{id}) and "email" when LinkedIn holds
+# one for the seat holder, besides the documented firstName, lastName, contract, member, state and seatRoles.
+# Default page size 10 [DOC]; at most 100 per page, more is a 400 (as the legacy sample's count=100) [INFER].
+# Whether "email" is there at all is the open question 8.3.5: a client must cope with seats without one (match by
+# the person URN "member"), and the emulator can leave it out (setting seatsV2Emails).
+SEATS_V2_INCLUDES_ID: Final = True
+SEATS_V2_INCLUDES_EMAIL: Final = True
+SEATS_DEFAULT_COUNT: Final = 10
+SEATS_MAX_COUNT: Final = 100
+SEAT_ROLE_ADMIN: Final = "ADMIN_SEAT"  # documented role; the full seatRoles enum is unconfirmed
+SEAT_STATES: Final = ("ACTIVE", "INACTIVE", "INVITED", "PARKED")  # documented seatsV2 states
+
+# A20 [INFER] Seat holders of a contract (seatsV2 and the legacy seats finder) are readable only while the calling
+# child application's CSA_API integration on urn:li:contract:{id} is ENABLED (contract-level access); otherwise, or
+# for a contract the application never requested, the whole call is HTTP 403 {"status": 403, "serviceErrorCode":
+# 100, "message": "Contract-level access (CSA_API) is not enabled for urn:li:contract:..."}. Company-level access
+# alone is not enough.
+SEATS_NOT_ENABLED_STATUS: Final = 403
+SEATS_REQUIRED_ENABLED_TYPE: Final = "CSA_API"
+
+# A21 [UNCONFIRMED] The legacy GET /v2/seats?q=seatsByAttributes (elements {firstName, lastName, contractId, member,
+# active, admin, id, email}) may be retired (a third-party source dates it April 2022). A retired endpoint answers
+# 410 Gone (LinkedIn's answer for retired v1 resources) and an unavailable seatsV2 404; a client treats either as
+# "this endpoint is not available" and falls back to the other one.
+SEATS_ENDPOINT_UNAVAILABLE_STATUSES: Final = frozenset({404, 410})
+LEGACY_SEATS_RETIRED_STATUS: Final = 410
+SEATS_V2_UNAVAILABLE_STATUS: Final = 404
+
+# A22 [INFER] "Prospect interactions" (seats, seatsV2, conversationEvents, mailStubs, prospectNotes) share one
+# counter of 100,000 calls per child application per UTC day [DOC: the combined limit]; the legacy seats finder
+# and seatsV2 both count in it. Over it: HTTP 429 as A16 (day limit: Retry-After until next UTC midnight).
+PROSPECT_INTERACTIONS_FAMILY: Final = "prospectInteractions"
+PROSPECT_INTERACTIONS_CALLS_PER_DAY: Final = 100_000

@@ -39,6 +39,8 @@ def step(event: dict[str, Any]) -> dict[str, Any]:
         return steps.check_drain(payload)
     if action == "check_job_tasks":
         return steps.check_job_tasks(payload)
+    if action == "link_seats":
+        return steps.link_seats(payload)
     if action == "complete":
         return steps.complete(payload)
     if action == "fail":

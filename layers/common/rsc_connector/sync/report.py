@@ -86,6 +86,7 @@ def build_report(
         entities=progress,
         samples=samples,
         attempt=int(run.get("attempt", 1)),
+        seat_linking=run.get("seat_links"),
     )
 
 
@@ -138,15 +139,7 @@ def success_email(report: SyncReport, company: str) -> tuple[str, str]:
         *_rejections(report),
         "",
     ]
-    if report.seat_linking:
-        linked = report.seat_linking
-        lines += [
-            f"Recruiter seats: {linked.get('linked', 0)} of {linked.get('seats', 0)} seats are linked to ATS users "
-            "by email.",
-            *[f"  - {line}" for line in linked.get("unmatched", [])[:20]],
-            "Link the others by hand on each user's page (LinkedIn Recruiter seat).",
-            "",
-        ]
+    lines += seat_lines(report.seat_linking)
     lines += [
         "What's next:",
         "  - Your jobs appear in Recruiter's One-Click Export job list; candidates show the In-ATS indicator.",
@@ -186,3 +179,41 @@ def failure_email(report: SyncReport, company: str, cause: str, stopped: bool) -
         "This email was sent to the account's Admins and Owners.",
     ]
     return subject, "\n".join(lines)
+
+
+def seat_lines(summary: dict[str, Any] | None) -> list[str]:
+    """The seat-linking paragraph: linked x of y seats, then the seats and users left, with the likely reason."""
+    if not summary:
+        return []
+    if summary.get("skipped"):
+        return [f"Recruiter seats: {summary['skipped']}", ""]
+    if summary.get("error"):
+        return [
+            f"Recruiter seats: automatic linking could not run ({summary['error']}). It runs again with the next "
+            "seat refresh (every 6 hours), or an admin can start it from the integration page.",
+            "",
+        ]
+    lines: list[str] = []
+    for contract in summary.get("contracts", []):
+        lines.append(
+            f"Recruiter seats (contract {contract['contractId']}): {contract['linked']} of {contract['seats']} seats "
+            f"are linked to ATS users ({contract['newlyLinked']} linked automatically by email now)."
+        )
+        seats_left = contract.get("unmatchedSeats", [])
+        if seats_left:
+            lines.append(f"  Seats not linked ({contract.get('unmatchedSeatCount', len(seats_left))}):")
+            lines += [f"    - {s['name']} ({s.get('email') or 'no email'}): {s['reason']}" for s in seats_left]
+        users_left = contract.get("unmatchedUsers", [])
+        if users_left:
+            lines.append(f"  ATS users not linked ({contract.get('unmatchedUserCount', len(users_left))}):")
+            lines += [f"    - {u['name']} ({u['userId']}): {u['reason']}" for u in users_left]
+        removed = contract.get("linksRemoved", [])
+        if removed:
+            lines.append("  Links removed because the seat changed at LinkedIn:")
+            lines += [f"    - user {r['userId']}, seat {r['seatId']}: {r['reason']}" for r in removed]
+        lines.append(
+            "  Link the others by hand: Users > (user) > Edit > LinkedIn Recruiter seat. Automatic links never "
+            "replace a link made by hand."
+        )
+        lines.append("")
+    return lines

@@ -66,6 +66,7 @@ class SyncSteps:
     stall_seconds: float = STALL_SECONDS_DEFAULT
     job_availability: str = "PRIVATE_TO_ATS_INTEGRATION"
     apply_url: str = "https://jobs.example.com/{job_id}"
+    seat_linking: Any = None  # callable() -> rsc_connector.seats.service.SeatLinking (built only when needed)
 
     # -- begin ----------------------------------------------------------------------------------------
     def begin(self, payload: dict[str, Any], execution_arn: str) -> dict[str, Any]:
@@ -167,6 +168,41 @@ class SyncSteps:
                 self.store.settle_job_tasks(key, str(page["sk"]), settled)
             pending += len(tasks) - len(settled)
         return {"pending": pending, "wait": 10 if pending else 1}
+
+    # -- seat linking ---------------------------------------------------------------------------------
+    def link_seats(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Link ATS users to the contract's Recruiter seats by email; the outcome goes into the completion email.
+
+        Never fails the sync: a problem is recorded and reported (the scheduled refresh links them later)."""
+        from rsc_connector.errors import DomainError
+        from rsc_connector.seats.service import summary_for_email
+
+        key = _key(payload)
+        run = self.store.get_run(key) or {}
+        if run.get("seat_links") is not None:
+            return {"linked": "already"}
+        contract = self.repo.get_contract(key.account_id, key.contract_id)
+        summary: dict[str, Any]
+        if contract is None or not contract.contract_level:
+            summary = {
+                "skipped": "contract-level access is off, so users were not linked to seats. Ask your LinkedIn "
+                "Recruiter admin to turn it on in Recruiter > Admin Settings > ATS; linking then runs by itself."
+            }
+        elif self.seat_linking is None:
+            summary = {"skipped": "seat linking is not configured in this deployment."}
+        else:
+            try:
+                result = self.seat_linking().auto_link(None, key.account_id, key.contract_id, max_age=0)
+                summary = summary_for_email(result)
+            except DomainError as exc:
+                logger.warning("seat linking failed after the sync", extra={"code": exc.code})
+                summary = {"error": exc.message[:300]}
+            except LinkedInError as exc:
+                logger.warning("seat linking failed after the sync", extra={"status": exc.status})
+                summary = {"error": f"LinkedIn answered HTTP {exc.status}"}
+        self.store.update_run(key, seat_links=summary)
+        contracts = summary.get("contracts") or [{}]
+        return {"linked": contracts[0].get("linked", 0), "seats": contracts[0].get("seats", 0)}
 
     # -- complete / fail -------------------------------------------------------------------------------
     def report(self, key: RunKey) -> SyncReport:
