@@ -61,6 +61,9 @@ def contract_table(printer: Printer, status: dict[str, Any]) -> None:
             printer.line("active features: " + ", ".join(c["features"]["active"]), 8)
         if c["features"]["inactive"] and c["status"] != "PARTNER_READY":
             printer.line("inactive features: " + ", ".join(c["features"]["inactive"]), 8)
+        seats = c.get("seatLinks") or {}
+        if seats.get("available") and seats.get("readAt"):
+            printer.line(f"Recruiter seats: {seats['linked']} of {seats['seats']} linked to ATS users", 8)
         if c.get("initialSync"):
             printer.line(f"initial sync: {c['initialSync']['syncId']} started", 8)
         printer.line("next step: " + c["nextStep"], 8)

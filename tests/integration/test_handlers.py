@@ -130,3 +130,68 @@ def test_job_availability_must_be_one_of_linkedins_values(aws: Any) -> None:
     status, body, _ = call("kickoff", event)
     assert status == 422
     assert body["error"]["details"][0]["field"] == "jobAvailability"
+
+
+# -- seat linking ---------------------------------------------------------------------------------------------
+
+
+def test_seat_routes_without_contract_level_access_are_403_naming_the_toggle(aws: Any) -> None:
+    for name in ("seat_linking_seats_get", "seat_linking_link_put", "seat_linking_auto_link_dry_run"):
+        status, body, _ = call("seat_linking", load_event(name))
+        assert status == 403, name
+        assert_error(body, "CONTRACT_LEVEL_ACCESS_REQUIRED")
+        assert "ACTIVATE" in body["error"]["message"] or "contract-level access" in body["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "http", "code"),
+    [
+        ({"limit": "0"}, 422, "INVALID_REQUEST"),
+        ({"limit": "100000"}, 422, "INVALID_REQUEST"),
+        ({"limit": "ten"}, 422, "INVALID_REQUEST"),
+        ({"linked": "maybe"}, 422, "INVALID_REQUEST"),
+        ({"q": "x" * 500}, 422, "INVALID_REQUEST"),
+        ({"cursor": "not-a-cursor"}, 400, "INVALID_CURSOR"),
+        ({"cursor": "eyJhdHMiOiA1fQ"}, 400, "INVALID_CURSOR"),  # {"ats": 5}
+    ],
+)
+def test_users_route_refuses_bad_query_values(aws: Any, query: dict[str, str], http: int, code: str) -> None:
+    event = copy.deepcopy(load_event("seat_linking_users_get"))
+    event["queryStringParameters"] = query
+    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+    status, body, _ = call("seat_linking", event)
+    assert status == http
+    assert_error(body, code)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"seatId": ""}, {"seatId": "1", "extra": True}, {"seatId": "a b"}, {"seatId": "1", "replace": "yes"}],
+)
+def test_link_body_is_validated(aws: Any, body: dict[str, Any]) -> None:
+    event = copy.deepcopy(load_event("seat_linking_link_put"))
+    event["body"] = json.dumps(body)
+    status, payload, _ = call("seat_linking", event)
+    assert status == 422
+    assert_error(payload, "INVALID_REQUEST")
+
+
+def test_link_by_a_recruiter_is_403(aws: Any) -> None:
+    event = copy.deepcopy(load_event("seat_linking_link_put"))
+    event["requestContext"]["authorizer"]["role"] = "recruiter"
+    status, body, _ = call("seat_linking", event)
+    assert status == 403
+    assert_error(body, "ROLE_NOT_ALLOWED")
+
+
+def test_seat_routes_of_another_account_are_404(aws: Any) -> None:
+    event = copy.deepcopy(load_event("seat_linking_seats_get"))
+    event["requestContext"]["authorizer"]["accountId"] = "acct-2"
+    status, body, _ = call("seat_linking", event)
+    assert status == 404
+    assert_error(body, "NOT_FOUND")
+
+
+def test_the_scheduled_seat_refresh_runs_through_the_same_handler(aws: Any) -> None:
+    result = load_handler("seat_linking").lambda_handler(load_event("seat_linking_scheduled"), FakeLambdaContext())
+    assert result == {"contracts": []}

@@ -17,6 +17,7 @@ from rsc_connector.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from rsc_connector.seats.service import SeatLinking
+    from rsc_connector.seats.store import SeatStore
     from rsc_connector.sync.planner import Planner
     from rsc_connector.sync.steps import SyncSteps
     from rsc_connector.sync.store import SyncStore
@@ -167,17 +168,23 @@ def resync() -> Any:
 
 
 @functools.cache
+def seat_store() -> SeatStore:
+    from rsc_connector.seats.store import SeatStore
+
+    return SeatStore(get_settings().TABLE_NAME)
+
+
+@functools.cache
 def seat_linking() -> SeatLinking:
     from rsc_connector.seats.service import SeatLinking
-    from rsc_connector.seats.store import SeatStore
     from rsc_connector.seats.users import AtsUserDirectory
 
     return SeatLinking(
         repo=state_repository(),
-        store=SeatStore(get_settings().TABLE_NAME),
+        store=seat_store(),
         secrets=secret_store(),
         linkedin=linkedin_http(),
-        users=AtsUserDirectory(ats_export()),
+        users=AtsUserDirectory(ats_export),
     )
 
 
@@ -198,6 +205,7 @@ def clear_caches() -> None:
         sync_worker,
         sync_steps,
         resync,
+        seat_store,
         seat_linking,
     ):
         factory.cache_clear()

@@ -107,10 +107,28 @@ def sync_view(contract: Contract, store: Any, now: float) -> dict[str, Any] | No
     }
 
 
-def account_status(caller: Caller, account_id: str, repo: StateRepository, sync_store: Any = None) -> dict[str, Any]:
+def seat_view(contract: Contract, seats: Any) -> dict[str, Any] | None:
+    """The seat-link summary: how many of the contract's Recruiter seats are linked to ATS users."""
+    if seats is None:
+        return None
+    if not contract.contract_level:
+        return {"available": False, "why": "Recruiter seats need contract-level access."}
+    meta = seats.meta.get(contract.contract_id) or {}
+    return {
+        "available": True,
+        "seats": len(seats.seats.get(contract.contract_id, [])),
+        "linked": len(seats.seat_links(contract.contract_id)),
+        "readAt": meta.get("refreshed_at"),
+    }
+
+
+def account_status(
+    caller: Caller, account_id: str, repo: StateRepository, sync_store: Any = None, seat_store: Any = None
+) -> dict[str, Any]:
     import time
 
     caller.ensure_account(account_id)
+    seats = seat_store.account(account_id) if seat_store is not None else None
     account: Account | None = repo.get_account(account_id)
     contracts = sorted(repo.list_contracts(account_id), key=lambda c: c.created_at)
     if account is None or account.child_app is None:
@@ -122,6 +140,9 @@ def account_status(caller: Caller, account_id: str, repo: StateRepository, sync_
     return {
         "accountId": account_id,
         "activated": bool(account and account.child_app),
-        "contracts": [{**contract_view(c), "sync": sync_view(c, sync_store, time.time())} for c in contracts],
+        "contracts": [
+            {**contract_view(c), "sync": sync_view(c, sync_store, time.time()), "seatLinks": seat_view(c, seats)}
+            for c in contracts
+        ],
         "nextStep": next_step_text,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 CompanyName = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -44,7 +44,7 @@ class AutoLinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     contractId: Identifier | None = None
-    dryRun: bool = False
+    dryRun: StrictBool = False
 
 
 class SeatRefreshRequest(BaseModel):
@@ -60,4 +60,4 @@ class SeatAssignment(BaseModel):
 
     seatId: Identifier
     contractId: Identifier | None = None
-    replace: bool = False
+    replace: StrictBool = False

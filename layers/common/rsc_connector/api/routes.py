@@ -101,7 +101,11 @@ def status_routes(app: APIGatewayRestResolver) -> None:
         from rsc_connector import services
         from rsc_connector.status import account_status
 
-        return _json(account_status(caller_of(app), accountId, services.state_repository(), services.sync_store()))
+        return _json(
+            account_status(
+                caller_of(app), accountId, services.state_repository(), services.sync_store(), services.seat_store()
+            )
+        )
 
 
 def webhook_routes(app: APIGatewayRestResolver) -> None:

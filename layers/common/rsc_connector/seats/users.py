@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rsc_connector.ats.client import AtsError, AtsExportClient
@@ -26,8 +27,16 @@ def user_record(raw: dict[str, Any]) -> UserRecord | None:
 
 
 class AtsUserDirectory:
-    def __init__(self, client: AtsExportClient) -> None:
-        self.client = client
+    """Built before it is needed (the client is made on first use: a refused request never reads a secret)."""
+
+    def __init__(self, client: AtsExportClient | Callable[[], AtsExportClient]) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> AtsExportClient:
+        if callable(self._client) and not isinstance(self._client, AtsExportClient):
+            self._client = self._client()
+        return self._client
 
     def page(self, account_id: str, cursor: str | None, limit: int) -> tuple[list[UserRecord], str | None]:
         try:
