@@ -89,6 +89,9 @@ class Contract(BaseModel):
     next_poll_at: float | None = None  # None: not polled (DISABLED, DEACTIVATED, not yet requested)
     sync_id: str | None = None  # the initial sync this enablement started (deterministic)
     sync_execution_arn: str | None = None
+    # Company-level data (jobs, candidates, ...) belongs to the organization and is synced once per organization:
+    # a second contract of an organization whose history another contract already synced shares that sync run.
+    history_contract_id: str | None = None
     version: int = Field(default=1, ge=1)
 
 

@@ -143,6 +143,7 @@ class Enablement:
     linkedin: LinkedInHttp
     sync: SyncStarter
     clock: Clock
+    seats: Any = None  # rsc_connector.seats.store.SeatStore: schedules the first seat read of a contract
 
     # -- the one transition logic ----------------------------------------------------------------
     def observe(self, contract: Contract, observations: Iterable[Observation], source: str) -> Contract:
@@ -170,8 +171,21 @@ class Enablement:
                         "source": source,
                     },
                 )
-            return self._ensure_sync_started(saved)
+            started = self._ensure_sync_started(saved)
+            self._schedule_seat_read(current, started)
+            return started
         raise Conflict("The contract is changing too often; try again.")
+
+    def _schedule_seat_read(self, before: Contract, after: Contract) -> None:
+        """Contract-level access just arrived outside a running sync (whose end links seats itself): read the
+        seats and link users at the seat schedule's next run."""
+        if self.seats is None or before.contract_level or not after.contract_level:
+            return
+        if after.status not in ACTIVE or (after.status == ContractStatus.SYNCING and not after.history_contract_id):
+            return
+        if after.status == ContractStatus.ENABLED and not after.history_contract_id:
+            return  # its own initial sync starts now and links seats when it ends
+        self.seats.postpone_refresh(after.account_id, after.contract_id, self.clock.now(), "contract-level access on")
 
     def _apply(self, contract: Contract, observations: list[Observation], source: str) -> Contract:
         now = self.clock.now()
@@ -211,6 +225,7 @@ class Enablement:
                     changes["enabled_at"] = now
                     changes["sync_id"] = self._sync_id(integrations)
                     changes["sync_execution_arn"] = None
+                    changes["history_contract_id"] = None
             elif status in ACTIVE and any(v.get("status") == A.STATUS_DISABLED for v in integrations.values()):
                 status = ContractStatus.DISABLED
         changes["status"] = status
@@ -229,10 +244,34 @@ class Enablement:
         ]
         return f"initial-{min(stamps) if stamps else 0}"
 
+    def _history_owner(self, contract: Contract) -> Contract | None:
+        """The other contract of this organization whose initial sync holds (or is syncing) the organization's
+        history, if any; None when this contract's own sync is the one (company-level data is per organization)."""
+        assert contract.sync_id is not None
+        replace: tuple[str, str] | None = None
+        for _ in range(3):
+            owner_id, owner_sync = self.repo.claim_history(
+                contract.account_id, contract.organization_urn, contract.contract_id, contract.sync_id, replace
+            )
+            if owner_id == contract.contract_id:
+                if owner_sync == contract.sync_id:
+                    return None
+                replace = (owner_id, owner_sync)  # this contract's earlier enablement: record the new sync
+                continue
+            owner = self.repo.get_contract(contract.account_id, owner_id)
+            alive = owner is not None and owner.status in ACTIVE and owner.sync_id == owner_sync
+            if alive:
+                return owner
+            replace = (owner_id, owner_sync)  # deactivated or re-enabled since: this contract takes over
+        return None
+
     def _ensure_sync_started(self, contract: Contract) -> Contract:
         """Start the initial sync for this enablement once: the execution name makes a second start a no-op."""
         if contract.status not in ACTIVE or not contract.sync_id or contract.sync_execution_arn:
             return contract
+        owner = self._history_owner(contract)
+        if owner is not None:
+            return self._share_history(contract, owner)
         name = execution_name(contract.account_id, contract.contract_id, contract.sync_id)
         arn = self.sync.start(
             name,
@@ -255,6 +294,31 @@ class Enablement:
             try:
                 return self.repo.update_contract(
                     current.model_copy(update={"sync_execution_arn": arn}),
+                    allowed_from=frozenset({current.status}),
+                    expected_version=current.version,
+                )
+            except StaleWrite:
+                continue
+        return contract
+
+    def _share_history(self, contract: Contract, owner: Contract) -> Contract:
+        logger.info(
+            "organization history already synced by another contract",
+            extra={"account_id": contract.account_id, "contract_id": contract.contract_id, "owner": owner.contract_id},
+        )
+        for _ in range(5):
+            current = self.repo.get_contract(contract.account_id, contract.contract_id)
+            if current is None or current.sync_id != contract.sync_id or current.sync_execution_arn:
+                return current or contract
+            try:
+                return self.repo.update_contract(
+                    current.model_copy(
+                        update={
+                            "history_contract_id": owner.contract_id,
+                            "sync_id": owner.sync_id,
+                            "sync_execution_arn": owner.sync_execution_arn or f"shared:{owner.contract_id}",
+                        }
+                    ),
                     allowed_from=frozenset({current.status}),
                     expected_version=current.version,
                 )

@@ -64,6 +64,7 @@ def enablement() -> Enablement:
         linkedin=linkedin_http(),
         sync=StepFunctionsSyncStarter(settings.INITIAL_SYNC_STATE_MACHINE_ARN),
         clock=SystemClock(),
+        seats=seat_store(),
     )
 
 

@@ -76,7 +76,14 @@ def contract_view(contract: Contract) -> dict[str, Any]:
         "nextPollAt": contract.next_poll_at,
         "enabledAt": contract.enabled_at,
         "initialSync": (
-            {"syncId": contract.sync_id, "executionArn": contract.sync_execution_arn} if contract.sync_id else None
+            {
+                "syncId": contract.sync_id,
+                "executionArn": contract.sync_execution_arn,
+                # The organization's history was synced once, by this other contract's sync (company-level data).
+                "sharedWithContract": contract.history_contract_id,
+            }
+            if contract.sync_id
+            else None
         ),
         "lastError": contract.last_error,
         "updatedAt": contract.updated_at,
@@ -91,10 +98,12 @@ def sync_view(contract: Contract, store: Any, now: float) -> dict[str, Any] | No
     from rsc_connector.sync.steps import ALL_ENTITIES, progress_view
     from rsc_connector.sync.store import RunKey
 
-    key = RunKey(contract.account_id, contract.contract_id, contract.sync_id)
+    owner = contract.history_contract_id or contract.contract_id
+    key = RunKey(contract.account_id, owner, contract.sync_id)
+    shared = {"sharedWithContract": contract.history_contract_id} if contract.history_contract_id else {}
     run = store.get_run(key)
     if run is None:
-        return {"syncId": contract.sync_id, "status": "STARTING"}
+        return {"syncId": contract.sync_id, "status": "STARTING", **shared}
     view = progress_view(store.progress(key, ALL_ENTITIES, run), run.get("started_at"), now)
     return {
         "syncId": contract.sync_id,
@@ -103,6 +112,7 @@ def sync_view(contract: Contract, store: Any, now: float) -> dict[str, Any] | No
         "startedAt": run.get("started_at"),
         "finishedAt": run.get("finished_at"),
         "error": run.get("error"),
+        **shared,
         **view,
     }
 

@@ -192,6 +192,32 @@ class DynamoStateRepository:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return [Contract.model_validate(from_item(i)) for i in items[:limit]]
 
+    # -- the organization's history (synced once per organization) --------------------------------
+    def claim_history(
+        self, account_id: str, organization_urn: str, contract_id: str, sync_id: str, replace: tuple[str, str] | None
+    ) -> tuple[str, str]:
+        """Make (contract, sync) the owner of the organization's initial sync unless one is recorded; return the
+        owner. ``replace``: take over from this recorded owner (it is gone), conditionally."""
+        key = {"pk": f"ACCOUNT#{account_id}", "sk": f"HISTORY#{organization_urn}"}
+        item = {**key, "type": "org_history", "contract_id": contract_id, "sync_id": sync_id}
+        condition = (
+            Attr("pk").not_exists()
+            if replace is None
+            else Attr("contract_id").eq(replace[0]) & Attr("sync_id").eq(replace[1])
+        )
+        try:
+            self.table.put_item(Item=to_item(item), ConditionExpression=condition)
+            return contract_id, sync_id
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+        current = self.table.get_item(Key=key, ConsistentRead=True).get("Item") or {}
+        return str(current.get("contract_id", contract_id)), str(current.get("sync_id", sync_id))
+
+    def release_history(self, account_id: str, organization_urn: str) -> None:
+        """Forget the organization's history owner (its data was deleted from LinkedIn: deactivation)."""
+        self.table.delete_item(Key={"pk": f"ACCOUNT#{account_id}", "sk": f"HISTORY#{organization_urn}"})
+
     # -- LinkedIn call budgets -------------------------------------------------------------------
     def consume_daily_calls(self, app_key: str, resource: str, day: str, calls: int, limit: int) -> bool:
         """Atomically count `calls` against an app's daily budget; False (and nothing counted) if over."""

@@ -31,6 +31,11 @@ class Resync:
         contract = self.repo.get_contract(account_id, contract_id)
         if contract is None:
             raise NotFound(f"contract {contract_id} not found")
+        if contract.history_contract_id:
+            # The organization's history is one sync, run by another contract: re-sync that one.
+            owner = self.repo.get_contract(account_id, contract.history_contract_id)
+            if owner is not None and owner.sync_id == contract.sync_id:
+                contract, contract_id = owner, owner.contract_id
         if contract.status not in RESYNCABLE or not contract.sync_id:
             raise Conflict(
                 f"Contract {contract_id} is {contract.status.value}; a sync runs once the integration is Enabled.",
