@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 PY_SOURCES := layers/common functions local tests
 
 .PHONY: help venv demo bench test check lint format typecheck validate test-unit test-integration test-stack \
-        stack-up stack-down stack-status build openapi clean
+        stack-up stack-down stack-status build openapi coldstart clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,6 +60,9 @@ test-integration: $(STAMP) ## Logic against moto (in-process) and the LinkedIn e
 test-stack: $(STAMP) ## End-to-end tests on the embedded local stack (moto server, emulator, real handlers)
 	$(BIN)/pytest tests/local_stack -q
 	$(BIN)/pytest tests/e2e -q
+
+coldstart: $(STAMP) ## Import time of every handler in a fresh interpreter (median of 7) beside `import boto3`
+	$(BIN)/python -m devtools.coldstart --check
 
 stack-up: $(STAMP) ## Start the local stack in the background (URLs in .local-stack/state.json)
 	$(BIN)/rsc-local up --detach
