@@ -95,7 +95,7 @@ def test_event_sources_and_schedules_are_registered(real_stack: LocalStack, sam:
         for logical_id, resource in _of_type(sam, "AWS::Serverless::Function").items()
         for name, event in (resource["Properties"].get("Events") or {}).items()
         if event["Type"] == "SQS"
-    }
+    } | set(_of_type(sam, "AWS::Lambda::EventSourceMapping"))  # mappings written out in the template
     schedule_events = {
         f"{logical_id}{name}"
         for logical_id, resource in _of_type(sam, "AWS::Serverless::Function").items()
