@@ -5,17 +5,19 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from rsc_connector.adapters.dynamodb import DynamoStateRepository
-from rsc_connector.adapters.secrets import SecretsManagerStore
 from rsc_connector.clock import SystemClock
-from rsc_connector.enablement import Enablement
 from rsc_connector.errors import ConfigurationError
-from rsc_connector.linkedin.http import LinkedInHttp
-from rsc_connector.onboarding import Onboarding
-from rsc_connector.push import PushReceiver
 from rsc_connector.settings import Settings, get_settings
 
+# Each factory imports what it builds: a handler pays at cold start only for what it uses (the authorizer,
+# which runs before every API call's first request, needs just Secrets Manager).
 if TYPE_CHECKING:
+    from rsc_connector.adapters.dynamodb import DynamoStateRepository
+    from rsc_connector.adapters.secrets import SecretsManagerStore
+    from rsc_connector.enablement import Enablement
+    from rsc_connector.linkedin.http import LinkedInHttp
+    from rsc_connector.onboarding import Onboarding
+    from rsc_connector.push import PushReceiver
     from rsc_connector.seats.service import SeatLinking
     from rsc_connector.seats.store import SeatStore
     from rsc_connector.sync.planner import Planner
@@ -26,22 +28,30 @@ if TYPE_CHECKING:
 
 @functools.cache
 def state_repository() -> DynamoStateRepository:
+    from rsc_connector.adapters.dynamodb import DynamoStateRepository
+
     return DynamoStateRepository(get_settings().TABLE_NAME)
 
 
 @functools.cache
 def secret_store() -> SecretsManagerStore:
+    from rsc_connector.adapters.secrets import SecretsManagerStore
+
     return SecretsManagerStore()
 
 
 @functools.cache
 def linkedin_http() -> LinkedInHttp:
+    from rsc_connector.linkedin.http import LinkedInHttp
+
     settings = get_settings()
     return LinkedInHttp(settings.LINKEDIN_API_BASE_URL, settings.LINKEDIN_OAUTH_BASE_URL)
 
 
 @functools.cache
 def onboarding() -> Onboarding:
+    from rsc_connector.onboarding import Onboarding
+
     return Onboarding(
         settings=get_settings(),
         repo=state_repository(),
@@ -54,6 +64,7 @@ def onboarding() -> Onboarding:
 @functools.cache
 def enablement() -> Enablement:
     from rsc_connector.adapters.stepfunctions import StepFunctionsSyncStarter
+    from rsc_connector.enablement import Enablement
 
     settings = get_settings()
     if not settings.INITIAL_SYNC_STATE_MACHINE_ARN:
@@ -70,6 +81,8 @@ def enablement() -> Enablement:
 
 @functools.cache
 def push_receiver() -> PushReceiver:
+    from rsc_connector.push import PushReceiver
+
     return PushReceiver(repo=state_repository(), secrets=secret_store(), enablement=enablement(), clock=SystemClock())
 
 
