@@ -41,6 +41,7 @@ SYNC_FUNCTIONS = frozenset({"sync_planner", "sync_steps", "sync_worker"})
 # and the Powertools utilities only the sync's handlers use (batch processing, idempotency).
 SYNC_ONLY_MODULES = (
     "rsc_connector.sync.worker",
+    "rsc_connector.sync.change_worker",
     "rsc_connector.sync.planner",
     "rsc_connector.sync.steps",
     "rsc_connector.sync.lambdas",

@@ -15,8 +15,10 @@ def build() -> str:
         routes.oauth_callback_routes,
         routes.status_routes,
         routes.sync_routes,
+        routes.changes_routes,
         routes.webhook_routes,
         routes.seat_linking_routes,
+        routes.deactivation_routes,
     )
     return app.get_openapi_json_schema(
         title="LinkedIn RSC connector API",

@@ -123,6 +123,8 @@ def test_every_template_route_is_served_by_its_functions_routes() -> None:
         "StatusFunction": lambda app: (routes.status_routes(app), routes.sync_routes(app)),
         "LinkedInWebhookFunction": routes.webhook_routes,
         "SeatLinkingFunction": routes.seat_linking_routes,
+        "ChangesFunction": routes.changes_routes,
+        "DeactivationFunction": routes.deactivation_routes,
     }
     importlib.import_module("rsc_connector.api.resolver")
     for name, fn in functions().items():

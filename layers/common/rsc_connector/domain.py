@@ -92,6 +92,9 @@ class Contract(BaseModel):
     # Company-level data (jobs, candidates, ...) belongs to the organization and is synced once per organization:
     # a second contract of an organization whose history another contract already synced shares that sync run.
     history_contract_id: str | None = None
+    # How many times this contract was connected: 2 after a re-activation that followed a deactivation. Part of
+    # the sync id from the second time on, so a re-activated contract gets a fresh initial sync.
+    activation: int = Field(default=1, ge=1)
     version: int = Field(default=1, ge=1)
 
 

@@ -224,6 +224,8 @@ class Enablement:
                     status = ContractStatus.ENABLED
                     changes["enabled_at"] = now
                     changes["sync_id"] = self._sync_id(integrations)
+                    if contract.activation > 1:  # re-activated after a deactivation: a new sync, not the old one
+                        changes["sync_id"] += f"-a{contract.activation}"
                     changes["sync_execution_arn"] = None
                     changes["history_contract_id"] = None
             elif status in ACTIVE and any(v.get("status") == A.STATUS_DISABLED for v in integrations.values()):

@@ -265,6 +265,13 @@ class Onboarding:
                 updated_at=now,
             )
         )
+        if contract.status == ContractStatus.DEACTIVATING:
+            raise Conflict(
+                f"Contract {contract_id} is being deactivated; connect it again once that has finished.",
+                code="DEACTIVATION_IN_PROGRESS",
+            )
+        if contract.status == ContractStatus.DEACTIVATED:
+            contract = self._reactivate(contract, request, user_id)
         if contract.organization_urn != request.organization_urn:
             raise Conflict(
                 f"Contract {contract_id} is already connected under {contract.organization_urn}.",
@@ -294,6 +301,40 @@ class Onboarding:
             extra={"account_id": account.account_id, "contract_id": contract_id, "status": updated.status},
         )
         return updated
+
+    def _reactivate(self, contract: Contract, request: IntegrationRequest, user_id: str) -> Contract:
+        """A deactivated contract requested again starts over: nothing of its earlier connection is kept but
+        its id and the activation count (which gives its next initial sync a new id)."""
+        for _ in range(5):
+            current = self.repo.get_contract(contract.account_id, contract.contract_id)
+            if current is None or current.status != ContractStatus.DEACTIVATED:
+                return current or contract
+            now = self.clock.now()
+            fresh = Contract(
+                account_id=current.account_id,
+                contract_id=current.contract_id,
+                contract_urn=request.contract_urn,
+                organization_urn=request.organization_urn,
+                status=ContractStatus.ACTIVATION_STARTED,
+                request_id=request.request_id,
+                requested_by=user_id,
+                created_at=current.created_at,
+                updated_at=now,
+                activation=current.activation + 1,
+                version=current.version,
+            )
+            try:
+                saved = self.repo.update_contract(
+                    fresh, allowed_from=frozenset({ContractStatus.DEACTIVATED}), expected_version=current.version
+                )
+            except StaleWrite:
+                continue
+            logger.info(
+                "deactivated contract requested again",
+                extra={"account_id": saved.account_id, "contract_id": saved.contract_id, "time": saved.activation},
+            )
+            return saved
+        raise Conflict("The contract is being changed by another request; try again.")
 
     def _set_up_at_linkedin(
         self, customer: CustomerApi, account: Account, request: IntegrationRequest, public_base_url: str

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rsc_connector.push import PushReceiver
     from rsc_connector.seats.service import SeatLinking
     from rsc_connector.seats.store import SeatStore
+    from rsc_connector.sync.changes import ChangeFeed, ChangeIntake
     from rsc_connector.sync.planner import Planner
     from rsc_connector.sync.steps import SyncSteps
     from rsc_connector.sync.store import SyncStore
@@ -138,7 +139,24 @@ def sync_worker() -> Worker:
         aws_client("s3"),
         s.SYNC_BUCKET,
         RateLimits(s.LINKEDIN_SYNC_RECORDS_PER_MINUTE, s.LINKEDIN_SYNC_CALLS_PER_DAY),
+        changes=change_feed(),
     )
+
+
+@functools.cache
+def change_feed() -> ChangeFeed:
+    """Ongoing changes' state and the queue their references go to (the sync queue)."""
+    from rsc_connector.sync.changes import ChangeFeed, ChangeStore
+
+    s = get_settings()
+    return ChangeFeed(ChangeStore(s.TABLE_NAME), aws_client("sqs"), s.SYNC_QUEUE_URL)
+
+
+@functools.cache
+def change_intake() -> ChangeIntake:
+    from rsc_connector.sync.changes import ChangeIntake
+
+    return ChangeIntake(state_repository(), change_feed())
 
 
 def account_admin_emails(account_id: str) -> list[str]:
@@ -182,6 +200,45 @@ def resync() -> Any:
 
 
 @functools.cache
+def deactivation() -> Any:
+    from rsc_connector.deactivation.service import Deactivation, ExecutionStarter
+    from rsc_connector.deactivation.store import DeactivationStore
+
+    s = get_settings()
+    if not s.DEACTIVATION_STATE_MACHINE_ARN:
+        raise ConfigurationError("DEACTIVATION_STATE_MACHINE_ARN is not set")
+    return Deactivation(
+        state_repository(), DeactivationStore(s.TABLE_NAME), ExecutionStarter(s.DEACTIVATION_STATE_MACHINE_ARN)
+    )
+
+
+@functools.cache
+def deactivation_steps() -> Any:
+    from rsc_connector.deactivation.steps import DeactivationSteps
+    from rsc_connector.deactivation.store import DeactivationStore
+    from rsc_connector.linkedin.http import LinkedInHttp
+    from rsc_connector.sync.steps import Mailer
+    from rsc_connector.sync.worker import RateLimits
+
+    s = get_settings()
+    # One quick retry per call: longer outages are waited out by the state machine's loop (and its stall limit).
+    http = LinkedInHttp(s.LINKEDIN_API_BASE_URL, s.LINKEDIN_OAUTH_BASE_URL, max_attempts=2, backoff_base=0.5)
+    return DeactivationSteps(
+        repo=state_repository(),
+        sync_store=sync_store(),
+        store=DeactivationStore(s.TABLE_NAME),
+        secrets=secret_store(),
+        linkedin=http,
+        mailer=Mailer(aws_client("sesv2"), s.SENDER_EMAIL),
+        admins=account_admin_emails,
+        ats=ats_export,
+        seats=seat_store(),
+        limits=RateLimits(s.LINKEDIN_SYNC_RECORDS_PER_MINUTE, s.LINKEDIN_SYNC_CALLS_PER_DAY),
+        stall_seconds=s.SYNC_STALL_SECONDS,
+    )
+
+
+@functools.cache
 def seat_store() -> SeatStore:
     from rsc_connector.seats.store import SeatStore
 
@@ -217,10 +274,14 @@ def clear_caches() -> None:
         ats_export,
         planner,
         sync_worker,
+        change_feed,
+        change_intake,
         sync_steps,
         resync,
         seat_store,
         seat_linking,
+        deactivation,
+        deactivation_steps,
     ):
         factory.cache_clear()
     get_settings.cache_clear()

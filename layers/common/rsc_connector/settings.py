@@ -31,6 +31,7 @@ class Settings(BaseModel):
     ATS_API_SECRET_NAME: str = ""
     CUSTOMER_SECRET_PREFIX: NonEmpty
     INITIAL_SYNC_STATE_MACHINE_ARN: str = ""
+    DEACTIVATION_STATE_MACHINE_ARN: str = ""
     SYNC_QUEUE_URL: str = ""
     SYNC_BUCKET: str = ""
     IDEMPOTENCY_TABLE_NAME: str = ""

@@ -49,11 +49,29 @@ class SecretsManagerStore:
         try:
             self.client.create_secret(Name=name, SecretString=body, Description=description)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ResourceExistsException":
+            if exc.response["Error"]["Code"] not in ("ResourceExistsException", "InvalidRequestException"):
                 raise
+            self._restore_if_deleted(name)  # deleted by a deactivation, inside its recovery window
             self.client.put_secret_value(SecretId=name, SecretString=body)
         with self._lock:
             self._cache[name] = (time.monotonic(), value)
+
+    def _restore_if_deleted(self, name: str) -> None:
+        if self.client.describe_secret(SecretId=name).get("DeletedDate"):
+            self.client.restore_secret(SecretId=name)
+
+    def delete(self, name: str, recovery_days: int = 7) -> bool:
+        """Schedule the secret's deletion (restorable for `recovery_days`); False if it was already gone."""
+        with self._lock:
+            self._cache.pop(name, None)
+        try:
+            self.client.delete_secret(SecretId=name, RecoveryWindowInDays=recovery_days)
+            return True
+        except ClientError as exc:
+            # InvalidRequestException: already scheduled for deletion.
+            if exc.response["Error"]["Code"] in ("ResourceNotFoundException", "InvalidRequestException"):
+                return False
+            raise
 
 
 class InMemorySecretStore:
@@ -71,3 +89,6 @@ class InMemorySecretStore:
     def put_json(self, name: str, value: dict[str, Any], description: str = "") -> None:
         self.values[name] = dict(value)
         self.writes += 1
+
+    def delete(self, name: str, recovery_days: int = 7) -> bool:
+        return self.values.pop(name, None) is not None

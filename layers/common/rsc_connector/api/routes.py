@@ -14,6 +14,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from rsc_connector.api.models import (
     ActivationRequest,
     AutoLinkRequest,
+    ChangesRequest,
+    DeactivationRequest,
     IntegrationRequestBody,
     SeatAssignment,
     SeatRefreshRequest,
@@ -135,6 +137,20 @@ def sync_routes(app: APIGatewayRestResolver) -> None:
         return _json(services.resync().start(caller_of(app), accountId, contractId), status=202)
 
 
+def changes_routes(app: APIGatewayRestResolver) -> None:
+    @app.post(
+        "/accounts/<accountId>/linkedin/changes",
+        summary="Records the ATS created, updated or deleted, applied at LinkedIn in order per record (version); "
+        "at most 100 per call and 64 KB: send bigger batches in several calls",
+        tags=["sync"],
+    )
+    def changes(accountId: str, body: Annotated[ChangesRequest, Body()]) -> Response[Any]:
+        from rsc_connector import services
+
+        accepted = services.change_intake().accept(caller_of(app), accountId, [c.as_change() for c in body.changes])
+        return _json(accepted, status=202)
+
+
 QueryId = Annotated[str | None, Query(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
 QueryText = Annotated[str | None, Query(max_length=200)]
 QueryCursor = Annotated[str | None, Query(min_length=1, max_length=2000)]
@@ -221,3 +237,27 @@ def seat_linking_routes(app: APIGatewayRestResolver) -> None:
         from rsc_connector import services
 
         return _json(services.seat_linking().unassign(caller_of(app), accountId, userId, contractId))
+
+
+def deactivation_routes(app: APIGatewayRestResolver) -> None:
+    @app.post(
+        "/accounts/<accountId>/linkedin/deactivation",
+        summary="Deactivate one contract (or every contract): stop, delete the synced data from LinkedIn, report",
+        tags=["deactivation"],
+    )
+    def deactivate(accountId: str, body: Annotated[DeactivationRequest | None, Body()] = None) -> Response[Any]:
+        from rsc_connector import services
+
+        contract_id = body.contractId if body is not None else None
+        status, reply = services.deactivation().start(caller_of(app), accountId, contract_id)
+        return _json(reply, status=status)
+
+    @app.get(
+        "/accounts/<accountId>/linkedin/deactivation",
+        summary="Each contract's deactivation: status, what was deleted so far, errors",
+        tags=["deactivation"],
+    )
+    def deactivation(accountId: str) -> Response[Any]:
+        from rsc_connector import services
+
+        return _json(services.deactivation().view(caller_of(app), accountId))

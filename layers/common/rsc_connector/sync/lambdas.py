@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from rsc_connector.observability import logger
-from rsc_connector.sync.messages import PageMessage
+from rsc_connector.sync.messages import ChangeMessage, parse_message
 from rsc_connector.sync.store import RunKey
 from rsc_connector.sync.worker import PageOutcome, RetryLater, log_outcome
 
@@ -69,9 +69,14 @@ def _idempotent_process() -> Any:
 
     @idempotent_function(data_keyword_argument="page", config=config, persistence_store=persistence)
     def process(page: dict[str, Any]) -> dict[str, Any]:
-        message = PageMessage.from_json(page["body"])
-        outcome = services.sync_worker().process(message, int(page.get("receive_count", 1)))
-        log_outcome(message, outcome)
+        message = parse_message(page["body"])
+        if isinstance(message, ChangeMessage):  # ongoing changes share the queue, workers and budget
+            from rsc_connector.sync.change_worker import apply_changes
+
+            outcome = apply_changes(services.sync_worker(), message, int(page.get("receive_count", 1)))
+        else:
+            outcome = services.sync_worker().process(message, int(page.get("receive_count", 1)))
+            log_outcome(message, outcome)
         metrics.add_metric(
             name="PagesSynced" if outcome.status == "counted" else "PagesSkipped", unit=MetricUnit.Count, value=1
         )
@@ -91,7 +96,7 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
     process, _ = _idempotent_process()
     receive_count = int(record.attributes.approximate_receive_count or 1)
     try:
-        message = PageMessage.from_json(record.body)
+        message = parse_message(record.body)
         result: dict[str, Any] = process(
             page={"page_id": message.page_id, "body": record.body, "receive_count": receive_count}
         )

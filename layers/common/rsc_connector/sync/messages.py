@@ -51,3 +51,57 @@ class PageMessage:
             records=body.get("records"),
             claim=body.get("claim"),
         )
+
+
+ChangeRef = tuple[str, str]  # (resource, ATS id)
+
+
+@dataclass(frozen=True)
+class ChangeMessage:
+    """References to changed records of one account and organization (docs/design.md "Ongoing changes").
+
+    Only references travel: the worker reads each record's latest state when it applies it. `force` sends the
+    latest state even when it is recorded as applied (an initial-sync page may have overwritten it since).
+    """
+
+    account_id: str
+    organization_urn: str
+    refs: list[ChangeRef]
+    force: bool = False
+    nonce: str = ""
+
+    @property
+    def page_id(self) -> str:
+        """Unique per message (idempotency only keeps two deliveries of one message from running at once)."""
+        return f"CHANGES#{self.account_id}#{self.nonce}"
+
+    def to_json(self) -> str:
+        body = {
+            "v": 1,
+            "kind": "changes",
+            "entity": "changes",
+            "accountId": self.account_id,
+            "organizationUrn": self.organization_urn,
+            "refs": [list(ref) for ref in self.refs],
+            "force": self.force,
+            "nonce": self.nonce,
+        }
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> ChangeMessage:
+        return cls(
+            account_id=str(body["accountId"]),
+            organization_urn=str(body["organizationUrn"]),
+            refs=[(str(ref[0]), str(ref[1])) for ref in body["refs"]],
+            force=bool(body.get("force")),
+            nonce=str(body.get("nonce") or ""),
+        )
+
+
+def parse_message(text: str) -> PageMessage | ChangeMessage:
+    """A sync queue message: a page of the initial sync, or references to changed records."""
+    body = json.loads(text)
+    if isinstance(body, dict) and body.get("v") == 1 and body.get("kind") == "changes":
+        return ChangeMessage.from_body(body)
+    return PageMessage.from_json(text)

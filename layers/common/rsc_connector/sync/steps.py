@@ -93,6 +93,7 @@ class SyncSteps:
                     "apply_url": self.apply_url,
                 },
             )
+            self._note_changes(key, str(payload["organizationUrn"]), now)
         elif run.get("execution_arn") != execution_arn:
             # A resumed sync: plan every entity again; pages already counted are skipped, not resent.
             fields: dict[str, Any] = {PLAN_PREFIX + e: None for e in ALL_ENTITIES}
@@ -111,6 +112,16 @@ class SyncSteps:
             {ContractStatus.ENABLED, ContractStatus.SYNC_FAILED, ContractStatus.SYNCED, ContractStatus.SYNCING},
         )
         return {"phases": [[e.value for e in phase] for phase in PHASES], "alreadyDone": False}
+
+    def _note_changes(self, key: RunKey, organization: str, now: float) -> None:
+        """Ongoing changes recorded before this run existed: list them on it, so its pages never overwrite them
+        (the changes route lists later ones itself; docs/design.md "Ongoing changes")."""
+        from rsc_connector.sync.changes import ChangeStore
+
+        changes = ChangeStore(self.store.table_name, self.store.client)
+        ids = changes.changed_ids(key.account_id, organization)
+        if ids is None or ids:
+            changes.flag_run(key, ids or {}, now, check_all=ids is None)
 
     # -- drain ----------------------------------------------------------------------------------------
     def check_drain(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -230,14 +241,20 @@ class SyncSteps:
         run = self.store.get_run(key) or {}
         stopped = run.get("status") == "STOPPED" or "SyncStopped" in str(error.get("Error", ""))
         report = self.report(key)
-        subject, text = failure_email(report, self._company(key.account_id), cause, stopped)
-        self.mailer.send(self.admins(key.account_id), subject, text)
+        contract = self.repo.get_contract(key.account_id, key.contract_id)
+        deactivating = contract is not None and contract.status in (
+            ContractStatus.DEACTIVATING,
+            ContractStatus.DEACTIVATED,
+        )
+        if not deactivating:  # a deactivation stopped it on purpose: its own email says what happened
+            subject, text = failure_email(report, self._company(key.account_id), cause, stopped)
+            self.mailer.send(self.admins(key.account_id), subject, text)
         self.store.update_run(
             key, status="STOPPED" if stopped else "FAILED", finished_at=time.time(), error=cause[:500]
         )
         if not stopped:
             self._contract_to(key, ContractStatus.SYNC_FAILED, {ContractStatus.SYNCING})
-        return {"emailed": True, "stopped": stopped}
+        return {"emailed": not deactivating, "stopped": stopped}
 
     # -- helpers --------------------------------------------------------------------------------------
     def _company(self, account_id: str) -> str:
@@ -302,12 +319,13 @@ def progress_view(progress: dict[str, EntityProgress], started_at: float | None,
     total = done = 0
     for entity, p in progress.items():
         expected = p.records_total if p.records_total is not None else p.planned_records
-        finished = p.accepted + p.rejected
+        finished = p.accepted + p.rejected + p.superseded
         entities[entity] = {
             "planned": expected,
             "sent": p.sent,
             "accepted": p.accepted,
             "rejected": p.rejected,
+            "superseded": p.superseded,  # deleted in the ATS while the sync ran (ongoing changes): not sent
             "percent": round(100.0 * finished / expected, 1) if expected else (100.0 if p.drained else 0.0),
         }
         total += expected or 0

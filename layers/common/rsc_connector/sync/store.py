@@ -27,7 +27,7 @@ from rsc_connector.adapters.dynamodb import from_item, to_item
 
 COUNTER_SHARDS = 4
 PLAN_PREFIX = "plan_"  # one top-level attribute per entity, so parallel planners never overwrite each other
-COUNTER_FIELDS = ("pages_done", "sent", "accepted", "rejected", "calls")
+COUNTER_FIELDS = ("pages_done", "sent", "accepted", "rejected", "calls", "superseded")
 MAX_SAMPLE_REJECTS = 20
 
 
@@ -60,6 +60,9 @@ class PageResult:
     rejected: dict[str, tuple[str, str]]  # ats id -> (reason code, message)
     calls: int
     job_tasks: dict[str, str] = field(default_factory=dict)
+    superseded: list[str] = field(default_factory=list)  # deleted in the ATS since the page was read: not sent
+    # Sub-resources: child ats id -> its parent's ats id, so a deactivation can delete children before parents.
+    parents: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +77,7 @@ class EntityProgress:
     accepted: int = 0
     rejected: int = 0
     calls: int = 0
+    superseded: int = 0  # records the ATS deleted after the page was read (ongoing changes): not sent
     tasks_pending: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
 
@@ -201,6 +205,10 @@ class SyncStore:
         }
         if result.job_tasks:
             marker["tasks_pending"] = result.job_tasks
+        if result.superseded:
+            marker["superseded"] = result.superseded
+        if result.parents:
+            marker["parents"] = result.parents
         adds = {
             "pages_done": 1,
             "sent": result.sent,
@@ -210,6 +218,8 @@ class SyncStore:
             "tasks_pending": len(result.job_tasks),
             **{f"reason_{r}": n for r, n in reasons.items()},
         }
+        if result.superseded:
+            adds["superseded"] = len(result.superseded)
         update = {
             "Key": {"pk": {"S": key.pk}, "sk": {"S": f"COUNTER#{result.entity}#{shard}"}},
             "TableName": self.table_name,

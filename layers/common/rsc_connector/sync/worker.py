@@ -74,6 +74,7 @@ class Worker:
     s3: Any
     bucket: str
     limits: RateLimits = field(default_factory=RateLimits)
+    changes: Any = None  # rsc_connector.sync.changes.ChangeFeed: pages never overwrite ongoing changes
     _accounts: dict[str, tuple[float, Account, AppCredentials]] = field(default_factory=dict)
 
     def process(self, message: PageMessage, receive_count: int = 1) -> PageOutcome:
@@ -87,6 +88,12 @@ class Worker:
         account, credentials = self._account(key.account_id)
         assert account.child_app is not None
         records = self._records(message)
+        page_changes = None
+        if self.changes is not None:
+            from rsc_connector.sync.change_worker import PageChanges
+
+            page_changes = PageChanges.before(self.changes, run, message, records)
+            records = page_changes.records
         options = MappingOptions(
             organization_urn=message.organization_urn,
             job_availability=JobAvailability(run.get("job_availability") or JobAvailability.PRIVATE.value),
@@ -111,6 +118,8 @@ class Worker:
 
             outcome = UpsertOutcome()
         rejected.update(outcome.rejected)
+        if page_changes is not None:
+            page_changes.after(self.changes, self.store, key, message, [m.ats_id for m in mapped], receive_count)
         counted = self.store.record_page(
             key,
             PageResult(
@@ -121,6 +130,8 @@ class Worker:
                 rejected=rejected,
                 calls=outcome.calls,
                 job_tasks=outcome.job_tasks,
+                parents=_parents(entity, mapped, outcome.accepted),
+                superseded=page_changes.superseded if page_changes is not None else [],
             ),
         )
         if counted and message.claim:
@@ -161,6 +172,20 @@ class Worker:
 
 
 _SUB = {Entity.CANDIDATE_NOTES, Entity.APPLICATION_NOTES, Entity.STAGES, Entity.INTERVIEW_FEEDBACK}
+
+
+def _parents(entity: Entity, mapped: list[Any], accepted: list[str]) -> dict[str, str]:
+    """Accepted sub-resources -> their parent's ATS id (kept in the page marker: the deletion ledger)."""
+    if entity not in _SUB:
+        return {}
+    done = set(accepted)
+    out: dict[str, str] = {}
+    for m in mapped:
+        key = m.parent_key or {}
+        parent = key.get("atsCandidateId") or key.get("atsJobApplicationId")
+        if m.ats_id in done and parent:
+            out[m.ats_id] = parent
+    return out
 
 
 def _backoff(receive_count: int, status: int) -> int:
