@@ -5,6 +5,7 @@ Errors are always {"error": {"code", "message", "details"}} (architecture sectio
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from http import HTTPStatus
@@ -22,6 +23,9 @@ from rsc_connector.errors import ConfigurationError, DomainError
 from rsc_connector.observability import logger
 
 MAX_BODY_BYTES = 64 * 1024
+# Deeper bodies are refused before anything walks them: Python's json and pydantic recurse, and DynamoDB refuses
+# documents nested deeper than 32 levels (a RecursionError or ValidationException there would be a 500).
+MAX_BODY_DEPTH = 32
 BodyT = TypeVar("BodyT", bound="BaseModel")
 
 
@@ -69,6 +73,16 @@ def build_resolver(*registrations: Callable[[APIGatewayRestResolver], None]) -> 
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_CONTENT_TYPE", "Send the body as application/json."
         )
 
+    @app.exception_handler([RecursionError, UnicodeDecodeError])
+    def _undecodable(exc: Exception) -> Response[str]:
+        # Powertools' request validation parses the body before _body_guard runs: "[[[[..." and a base64-encoded
+        # body that is not UTF-8 end up here.
+        try:
+            json_body(app)
+        except DomainError as body_error:
+            return _domain(body_error)
+        return _unexpected(exc)  # not the body's fault: a bug of ours
+
     @app.exception_handler(ConfigurationError)
     def _config(exc: ConfigurationError) -> Response[str]:
         logger.error("configuration error", extra={"problem": str(exc)})
@@ -90,7 +104,8 @@ def build_resolver(*registrations: Callable[[APIGatewayRestResolver], None]) -> 
 
 
 def _body_guard(app: APIGatewayRestResolver, next_middleware: Any) -> Any:
-    """Every body is a JSON object of bounded size, before validation sees it (no 500 on odd input)."""
+    """Every body is a JSON object of bounded size and depth (no 500 on odd input). Powertools runs its request
+    validation before this middleware: its errors reach _invalid and _undecodable, which call json_body too."""
     json_body(app)
     return next_middleware(app)
 
@@ -114,17 +129,38 @@ def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
 
     event = app.current_event
     content_type = (event.headers or {}).get("content-type") or (event.headers or {}).get("Content-Type") or ""
-    raw = event.body or ""
-    if len(raw.encode()) > MAX_BODY_BYTES:
+    data = (event.body or "").encode()
+    if event.is_base64_encoded and data:  # API Gateway passes a body that is not UTF-8 (or binary) in base64
+        try:
+            data = base64.b64decode(data, validate=True)
+        except ValueError:
+            raise BadRequest("The body is not valid JSON.", code="INVALID_JSON") from None
+    if len(data) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
-    if not raw:
+    if not data:
         return {}
     if "json" not in content_type.lower():
         raise UnsupportedMediaType("Send the body as application/json.")
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; RecursionError: "[[[[..."
         raise BadRequest("The body is not valid JSON.", code="INVALID_JSON") from None
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.", code="INVALID_JSON")
+    if _depth_exceeds(body, MAX_BODY_DEPTH):
+        raise BadRequest(f"The body is nested deeper than {MAX_BODY_DEPTH} levels.", code="INVALID_JSON")
     return body
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True if objects/arrays nest deeper than ``limit`` (iterative: no recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False

@@ -12,7 +12,8 @@ import binascii
 import hashlib
 import hmac
 import json
-from typing import Any
+import math
+from typing import Any, TypeGuard
 
 MAX_LIFETIME_SECONDS = 3600  # "short-lived": a token valid for longer than an hour is refused
 LEEWAY_SECONDS = 30
@@ -34,6 +35,20 @@ def _b64url_decode(text: str) -> bytes:
         raise InvalidToken("token is not valid base64url") from exc
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite_number(value: Any) -> TypeGuard[int | float]:
+    """A JSON number (not a boolean) within float range: 1e999 parses as inf, and inf - inf is NaN."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond float range
+        return False
+
+
 def encode(claims: dict[str, Any], key: str) -> str:
     header = {"alg": "HS256", "typ": "JWT"}
     signing_input = ".".join(_b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims))
@@ -50,9 +65,11 @@ def decode(token: str, key: str, *, issuer: str, audience: str, now: float) -> d
         raise InvalidToken("token must have three parts")
     header_b64, claims_b64, signature_b64 = parts
     try:
-        header = json.loads(_b64url_decode(header_b64))
-        claims = json.loads(_b64url_decode(claims_b64))
-    except (ValueError, UnicodeDecodeError) as exc:
+        # Parsed before the signature is checked, so the input is anyone's: a "[[[[..." header must be refused
+        # (RecursionError), and NaN/Infinity, which Python's json accepts, are not JSON numbers.
+        header = json.loads(_b64url_decode(header_b64), parse_constant=_not_json)
+        claims = json.loads(_b64url_decode(claims_b64), parse_constant=_not_json)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidToken("token is not JSON") from exc
     if not isinstance(header, dict) or header.get("alg") != "HS256":
         raise InvalidToken("only HS256 tokens are accepted")
@@ -62,7 +79,7 @@ def decode(token: str, key: str, *, issuer: str, audience: str, now: float) -> d
     if not isinstance(claims, dict):
         raise InvalidToken("claims must be an object")
     exp, iat = claims.get("exp"), claims.get("iat")
-    if not isinstance(exp, int | float) or not isinstance(iat, int | float):
+    if not _finite_number(exp) or not _finite_number(iat):
         raise InvalidToken("exp and iat are required")
     if now > exp + LEEWAY_SECONDS:
         raise InvalidToken("token expired")
