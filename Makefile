@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 PY_SOURCES := layers/common functions local tests
 
 .PHONY: help venv demo bench test check lint format typecheck validate test-unit test-integration test-stack \
-        stack-up stack-down stack-status build openapi coldstart clean
+        stack-up stack-down stack-status build openapi coldstart demo-lifecycle faults proof clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,6 +27,9 @@ venv: $(STAMP) ## Create .venv from the pinned lock file (every other target doe
 
 demo: $(STAMP) ## The main job: the admin's story on the embedded local stack (no AWS account)
 	$(BIN)/python -m rsc_demo
+
+demo-lifecycle: $(STAMP) ## After the main story: a second contract, ongoing ATS changes, deactivation
+	$(BIN)/python -m rsc_demo.lifecycle
 
 bench: $(STAMP) ## Sync benchmark: 100,000 records through the local stack at LinkedIn's ceiling; prints JSON
 	$(BIN)/python -m rsc_demo.bench
@@ -60,6 +63,14 @@ test-integration: $(STAMP) ## Logic against moto (in-process) and the LinkedIn e
 test-stack: $(STAMP) ## End-to-end tests on the embedded local stack (moto server, emulator, real handlers)
 	$(BIN)/pytest tests/local_stack -q
 	$(BIN)/pytest tests/e2e -q
+	$(BIN)/pytest tests/proof -q
+
+proof: $(STAMP) ## Full-size proof: fault suite (20,000 records) and the bad-input/security suites (500 examples each)
+	$(BIN)/python -m rsc_demo.faults --records 20000
+	PROOF_EXAMPLES=500 $(BIN)/pytest tests/proof -q
+
+faults: $(STAMP) ## Fault suite: a sync under injected LinkedIn/worker/SQS faults; prints the table (FAULT_RECORDS=...)
+	$(BIN)/python -m rsc_demo.faults
 
 coldstart: $(STAMP) ## Import time of every handler in a fresh interpreter (median of 7) beside `import boto3`
 	$(BIN)/python -m devtools.coldstart --check

@@ -20,6 +20,7 @@ STATUS_LABELS = {
     ContractStatus.DEACTIVATED: "Deactivated",
 }
 
+GONE = frozenset({ContractStatus.DEACTIVATING, ContractStatus.DEACTIVATED})
 COMPANY_FEATURES = ["One-Click Export", "In-ATS Indicator", "Profile Widget"]
 CONTRACT_FEATURES = ["Recruiter seats", "InMail history", "Notes history", "InMail stub profiles"]
 
@@ -40,6 +41,11 @@ def next_step(contract: Contract) -> str:
         )
     if status == ContractStatus.DISABLED:
         return "The integration was turned off in Recruiter. Turn it on again in Recruiter > Admin Settings > ATS."
+    if status == ContractStatus.DEACTIVATING:
+        return (
+            "Deleting the data synced to LinkedIn for this contract; the admins get an email when it is done. "
+            "Then ask LinkedIn to delete the contract's data and turn the integration off in Recruiter."
+        )
     if status == ContractStatus.DEACTIVATED:
         return "Click ACTIVATE to connect this contract again."
     missing = []
@@ -56,18 +62,19 @@ def next_step(contract: Contract) -> str:
 
 
 def contract_view(contract: Contract) -> dict[str, Any]:
+    company = contract.company_level and contract.status not in GONE
+    contract_level = contract.contract_level and contract.status not in GONE
     return {
         "contractId": contract.contract_id,
         "contractUrn": contract.contract_urn,
         "organizationUrn": contract.organization_urn,
         "status": contract.status.value,
         "statusLabel": STATUS_LABELS[contract.status],
-        "accessLevels": {"companyLevel": contract.company_level, "contractLevel": contract.contract_level},
+        # What LinkedIn last reported; a deactivated contract is no longer used whatever Recruiter still says.
+        "accessLevels": {"companyLevel": company, "contractLevel": contract_level},
         "features": {
-            "active": (COMPANY_FEATURES if contract.company_level else [])
-            + (CONTRACT_FEATURES if contract.contract_level else []),
-            "inactive": ([] if contract.company_level else COMPANY_FEATURES)
-            + ([] if contract.contract_level else CONTRACT_FEATURES),
+            "active": (COMPANY_FEATURES if company else []) + (CONTRACT_FEATURES if contract_level else []),
+            "inactive": ([] if company else COMPANY_FEATURES) + ([] if contract_level else CONTRACT_FEATURES),
         },
         "lastLinkedInContactAt": contract.last_linkedin_contact_at,
         "lastLinkedInAnswerAt": contract.last_linkedin_answer_at,

@@ -84,12 +84,15 @@ def oauth_callback_routes(app: APIGatewayRestResolver) -> None:
         from rsc_connector.status import contract_view
 
         onboarding = services.onboarding()
+        caller = caller_of(app)
+        caller.ensure_account(accountId)  # who may ask comes before what they sent (no 400 to an outsider)
+        caller.require_admin("connect a LinkedIn Recruiter contract")
         try:
             request = integration_request_from_widget([i.model_dump() for i in body.integrations], body.requestId)
         except ValueError as exc:
             raise BadRequest(str(exc), code="INVALID_INTEGRATION_REQUEST") from None
         base = public_base_url(app, onboarding.settings.PUBLIC_BASE_URL)
-        contract = onboarding.widget_request(caller_of(app), accountId, body.state, request, base)
+        contract = onboarding.widget_request(caller, accountId, body.state, request, base)
         return _json(contract_view(contract))
 
 

@@ -652,7 +652,7 @@ def _decode_offset(cursor: str | None) -> int:
         if offset < 0 or offset > 10_000_000:
             raise ValueError
         return offset
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
         raise BadRequest("cursor is not one this API returned", code="INVALID_CURSOR") from exc
 
 
@@ -670,5 +670,5 @@ def _decode_users_cursor(cursor: str | None) -> dict[str, Any]:
         if not 0 <= int(value.get("skip", 0)) <= 10_000:
             raise ValueError
         return value
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise BadRequest("cursor is not one this API returned", code="INVALID_CURSOR") from exc

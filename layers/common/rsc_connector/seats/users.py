@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rsc_connector.ats.client import AtsError, AtsExportClient
-from rsc_connector.errors import AtsUnavailable
+from rsc_connector.errors import AtsUnavailable, BadRequest
 from rsc_connector.seats.matching import UserRecord
 
 
@@ -42,6 +42,9 @@ class AtsUserDirectory:
         try:
             page = self.client.page(account_id, "users", cursor, limit)
         except AtsError as exc:
+            if cursor is not None and exc.status == 400:
+                # The caller's cursor carried an ATS cursor the ATS does not accept: the caller's mistake.
+                raise BadRequest("cursor is not one this API returned", code="INVALID_CURSOR") from None
             raise AtsUnavailable(f"The ATS did not list its users: {exc.message}") from None
         users = [u for u in (user_record(item) for item in page.items) if u is not None]
         return users, page.next_cursor
