@@ -67,7 +67,7 @@ def main() -> int:
             flush=True,
         )
         second = run_second_contract_story(stack, first_step=0)
-        changes = run_changes_story(stack, first_step=5)
+        changes = run_changes_story(stack, first_step=4)
         one = deactivate_one_contract(stack, "7003", sys.stdout, first_step=9)
         everything = run_deactivation_story(stack, first_step=10)
     ok = (

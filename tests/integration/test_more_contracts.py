@@ -104,3 +104,16 @@ def test_the_second_contracts_company_level_only_does_not_unlock_its_seats(world
     second = world.contract("acct-1", "7003")
     assert second.company_level and not second.contract_level
     assert "contract-level access" in next_step(second)
+
+
+def test_a_push_about_the_second_contract_knows_the_organizations_company_level_access(world: Contracts) -> None:
+    world.request("7001")
+    world.enable("7001")
+    world.request("7003")
+    # The Recruiter admin turns on 7003; LinkedIn's push names only what changed (7003's CSA_API), since the
+    # organization's company-level integrations were on already.
+    world.recruiter_admin(company=True, contract=True, org=ORG, urn="urn:li:contract:7003")
+    world.deliver(world.last_push())
+    second = world.contract("acct-1", "7003")
+    assert second.status == ContractStatus.ENABLED
+    assert second.company_level and second.contract_level

@@ -90,6 +90,28 @@ def next_poll_at(contract: Contract, now: float) -> float | None:
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
+def _organization_state(contracts: list[Contract], contract: Contract) -> list[Observation]:
+    """The newest company-level observations any contract of ``contract``'s organization holds."""
+    newest: dict[IntegrationType, dict[str, Any]] = {}
+    for other in contracts:
+        if other.organization_urn != contract.organization_urn or other.contract_id == contract.contract_id:
+            continue
+        for kind in COMPANY_LEVEL_TYPES:
+            held = other.integrations.get(kind.value)
+            if held and int(held.get("lastModifiedAt", 0)) > int(newest.get(kind, {}).get("lastModifiedAt", -1)):
+                newest[kind] = held
+    return [
+        Observation(
+            kind,
+            contract.organization_urn,
+            held.get("status"),
+            int(held.get("lastModifiedAt", 0)),
+            held.get("enabledAt"),
+        )
+        for kind, held in newest.items()
+    ]
+
+
 def execution_name(account_id: str, contract_id: str, sync_id: str) -> str:
     """`{account}-{contract}-{syncId}`, within Step Functions' 80 characters of [A-Za-z0-9_-]."""
     raw = f"{account_id}-{contract_id}-{sync_id}"
@@ -444,9 +466,8 @@ class Enablement:
             if obs is not None
         ]
         contexts = {o.context for o in observations}
-        touched = [
-            c
-            for c in self.repo.list_contracts(account.account_id)
-            if c.contract_urn in contexts or c.organization_urn in contexts
-        ]
-        return [self.observe(c, observations, "push") for c in touched]
+        contracts = self.repo.list_contracts(account.account_id)
+        touched = [c for c in contracts if c.contract_urn in contexts or c.organization_urn in contexts]
+        # The company-level integrations belong to the organization: a push about one contract's CSA_API does not
+        # repeat them, so what a sibling contract of the same organization last heard about them counts too.
+        return [self.observe(c, observations + _organization_state(contracts, c), "push") for c in touched]
