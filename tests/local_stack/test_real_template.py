@@ -125,6 +125,8 @@ def test_outside_parties_are_wired_in(real_stack: LocalStack) -> None:
 
 
 def test_unknown_route_is_rejected_like_api_gateway(real_stack: LocalStack) -> None:
+    """API Gateway's MISSING_AUTHENTICATION_TOKEN, as the template's GatewayResponses reshape it (404, our error)."""
     response = requests.get(f"{real_stack.api_url}/definitely/not/a/route", timeout=10)
-    assert response.status_code == 403
-    assert response.json() == {"message": "Missing Authentication Token"}
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "NOT_FOUND", "message": "No such route.", "details": None}}
+    assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
