@@ -87,3 +87,17 @@ class AtsUnavailable(DomainError):
 
 class ConfigurationError(Exception):
     """The deployment is misconfigured (missing secret, bad parameter). Not an API caller's fault."""
+
+
+def step_error_cause(error: dict[str, Any]) -> str:
+    """The readable cause of a Step Functions Catch payload ``{"Error", "Cause"}`` (a Lambda's errorMessage)."""
+    import json
+
+    cause = error.get("Cause") or error.get("Error") or "unknown error"
+    try:
+        parsed = json.loads(cause) if isinstance(cause, str) else cause
+        if isinstance(parsed, dict):
+            return str(parsed.get("errorMessage") or parsed.get("errorType") or cause)
+    except ValueError:
+        pass
+    return str(cause)

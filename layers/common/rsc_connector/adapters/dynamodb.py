@@ -49,6 +49,24 @@ def _conditional_failed(exc: ClientError) -> bool:
     return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
+class TableStore:
+    """The single table, through the resource API (``table``) and the low-level client (``client``, for
+    transactions); both built lazily so a handler pays for them on first use. Tests pass their own."""
+
+    def __init__(self, table_name: str, table: Any | None = None, client: Any | None = None) -> None:
+        self.table_name = table_name
+        self._table = table
+        self._client = client
+
+    @property
+    def table(self) -> Any:
+        return self._table or aws.dynamodb_table(self.table_name)
+
+    @property
+    def client(self) -> Any:
+        return self._client or aws.client("dynamodb")
+
+
 class DynamoStateRepository:
     def __init__(self, table_name: str, table: Any | None = None) -> None:
         self.table_name = table_name

@@ -8,7 +8,6 @@ Each step is idempotent (Step Functions retries them) and returns small JSON.
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from rsc_connector.deactivation.purge import NOT_CONNECTED, Purger, PurgeStalled
 from rsc_connector.deactivation.report import DeactivationReport, failure_email, success_email
 from rsc_connector.deactivation.store import DeactivationStore
 from rsc_connector.domain import Contract, ContractStatus, IntegrationType
+from rsc_connector.errors import step_error_cause
 from rsc_connector.linkedin.api import integration_key
 from rsc_connector.linkedin.deletes import DeleteApi
 from rsc_connector.linkedin.http import LinkedInError, LinkedInHttp, child_app_credentials
@@ -214,7 +214,7 @@ class DeactivationSteps:
 
     def fail(self, payload: dict[str, Any]) -> dict[str, Any]:
         account_id, contract_id = str(payload["accountId"]), str(payload["contractId"])
-        cause = _cause(payload.get("error") or {})
+        cause = step_error_cause(payload.get("error") or {})
         record = self.store.get(account_id, contract_id) or {}
         purge = self.store.get_purge(account_id, str(record["organization_urn"])) if record.get("purge") else None
         now = time.time()
@@ -277,17 +277,6 @@ def mark(repo: StateRepository, contract: Contract, status: ContractStatus) -> C
                 expected_version=current.version,
             )
     raise StaleWrite(f"contract {contract.contract_id} keeps changing")
-
-
-def _cause(error: dict[str, Any]) -> str:
-    cause = error.get("Cause") or error.get("Error") or "unknown error"
-    try:
-        parsed = json.loads(cause) if isinstance(cause, str) else cause
-        if isinstance(parsed, dict):
-            return str(parsed.get("errorMessage") or parsed.get("errorType") or cause)
-    except ValueError:
-        pass
-    return str(cause)
 
 
 def handle(steps: DeactivationSteps, event: dict[str, Any]) -> dict[str, Any]:

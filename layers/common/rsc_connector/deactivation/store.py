@@ -17,8 +17,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
-from rsc_connector.adapters import aws
-from rsc_connector.adapters.dynamodb import from_item, to_item
+from rsc_connector.adapters.dynamodb import TableStore, from_item, to_item
 
 _serializer = TypeSerializer()
 
@@ -56,20 +55,7 @@ def _update_expression(fields: dict[str, Any], adds: dict[str, int]) -> tuple[st
     return expression.strip(), names, to_item(values)
 
 
-class DeactivationStore:
-    def __init__(self, table_name: str, table: Any | None = None, client: Any | None = None) -> None:
-        self.table_name = table_name
-        self._table = table
-        self._client = client
-
-    @property
-    def table(self) -> Any:
-        return self._table or aws.dynamodb_table(self.table_name)
-
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
-
+class DeactivationStore(TableStore):
     # -- one contract's deactivation -----------------------------------------------------------------------
     @staticmethod
     def deactivation_key(account_id: str, contract_id: str) -> dict[str, str]:

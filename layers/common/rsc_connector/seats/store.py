@@ -22,8 +22,7 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
-from rsc_connector.adapters import aws
-from rsc_connector.adapters.dynamodb import from_item, to_item
+from rsc_connector.adapters.dynamodb import TableStore, from_item, to_item
 from rsc_connector.linkedin.seats import Seat
 
 REFRESH_INDEX_PK = "SEAT_REFRESH"
@@ -79,20 +78,7 @@ class AccountSeats:
         return {(seat, user) for contract, seat, user in self.blocked if contract == contract_id}
 
 
-class SeatStore:
-    def __init__(self, table_name: str, table: Any | None = None, client: Any | None = None) -> None:
-        self.table_name = table_name
-        self._table = table
-        self._client = client
-
-    @property
-    def table(self) -> Any:
-        return self._table or aws.dynamodb_table(self.table_name)
-
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
-
+class SeatStore(TableStore):
     # -- reading ------------------------------------------------------------------------------------
     def account(self, account_id: str) -> AccountSeats:
         items: list[dict[str, Any]] = []

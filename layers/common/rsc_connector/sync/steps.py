@@ -12,6 +12,7 @@ from typing import Any
 
 from rsc_connector.adapters.dynamodb import StaleWrite
 from rsc_connector.domain import Contract, ContractStatus
+from rsc_connector.errors import step_error_cause
 from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp, child_app_credentials
 from rsc_connector.linkedin.sync_api import TASK_DONE, SyncApi
 from rsc_connector.observability import logger
@@ -237,7 +238,7 @@ class SyncSteps:
     def fail(self, payload: dict[str, Any]) -> dict[str, Any]:
         key = _key(payload)
         error = payload.get("error") or {}
-        cause = _cause(error)
+        cause = step_error_cause(error)
         run = self.store.get_run(key) or {}
         stopped = run.get("status") == "STOPPED" or "SyncStopped" in str(error.get("Error", ""))
         report = self.report(key)
@@ -298,19 +299,6 @@ def _wait_for(remaining_pages: int) -> int:
     if remaining_pages <= 0:
         return 2
     return int(min(120, max(5, remaining_pages // 20)))
-
-
-def _cause(error: dict[str, Any]) -> str:
-    import json
-
-    cause = error.get("Cause") or error.get("Error") or "unknown error"
-    try:
-        parsed = json.loads(cause) if isinstance(cause, str) else cause
-        if isinstance(parsed, dict):
-            return str(parsed.get("errorMessage") or parsed.get("errorType") or cause)
-    except ValueError:
-        pass
-    return str(cause)
 
 
 def progress_view(progress: dict[str, EntityProgress], started_at: float | None, now: float) -> dict[str, Any]:

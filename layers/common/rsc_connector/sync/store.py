@@ -22,8 +22,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from rsc_connector.adapters import aws
-from rsc_connector.adapters.dynamodb import from_item, to_item
+from rsc_connector.adapters.dynamodb import TableStore, from_item, to_item
 
 COUNTER_SHARDS = 4
 PLAN_PREFIX = "plan_"  # one top-level attribute per entity, so parallel planners never overwrite each other
@@ -101,20 +100,7 @@ def _already_counted(exc: ClientError) -> bool:
     return bool(reasons) and reasons[0] == "ConditionalCheckFailed"
 
 
-class SyncStore:
-    def __init__(self, table_name: str, table: Any | None = None, client: Any | None = None) -> None:
-        self.table_name = table_name
-        self._table = table
-        self._client = client
-
-    @property
-    def table(self) -> Any:
-        return self._table or aws.dynamodb_table(self.table_name)
-
-    @property
-    def client(self) -> Any:
-        return self._client or aws.client("dynamodb")
-
+class SyncStore(TableStore):
     # -- the run -----------------------------------------------------------------------------------
     def run_key(self, key: RunKey) -> dict[str, str]:
         return {"pk": f"ACCOUNT#{key.account_id}", "sk": f"SYNC#{key.contract_id}#{key.sync_id}"}
