@@ -203,10 +203,12 @@ class Enablement:
         seats and link users at the seat schedule's next run."""
         if self.seats is None or before.contract_level or not after.contract_level:
             return
-        if after.status not in ACTIVE or (after.status == ContractStatus.SYNCING and not after.history_contract_id):
-            return
-        if after.status == ContractStatus.ENABLED and not after.history_contract_id:
-            return  # its own initial sync starts now and links seats when it ends
+        own_sync_pending = not after.history_contract_id and after.status in (
+            ContractStatus.ENABLED,
+            ContractStatus.SYNCING,
+        )
+        if after.status not in ACTIVE or own_sync_pending:
+            return  # not usable, or its own initial sync (starting or running) links the seats when it ends
         self.seats.postpone_refresh(after.account_id, after.contract_id, self.clock.now(), "contract-level access on")
 
     def _apply(self, contract: Contract, observations: list[Observation], source: str) -> Contract:

@@ -31,7 +31,7 @@ from rsc_connector.linkedin.http import LinkedInError, LinkedInHttp, child_app_c
 from rsc_connector.linkedin.seats import ContractLevelAccessMissing, Seat, SeatsApi
 from rsc_connector.observability import logger
 from rsc_connector.ports import SecretStore, StateRepository
-from rsc_connector.seats.matching import MatchResult, UserRecord, match
+from rsc_connector.seats.matching import MatchResult, Unmatched, UserRecord, match
 from rsc_connector.seats.store import AccountSeats, Link, LinkChanged, SeatStore
 
 SEATED_STATUSES = frozenset(
@@ -253,11 +253,9 @@ class SeatLinking:
         users = list(self._all_users(account_id))
         results = []
         for contract in contracts:
-            refreshed = None
-            if dry_run and contract.contract_id in data.meta:
-                pass  # a dry run reads what is stored when there is something
-            else:
-                refreshed = self._refreshed(account_id, contract, data, max_age)
+            # A dry run reads the stored seat list when there is one; otherwise seats older than max_age are re-read.
+            stored = dry_run and contract.contract_id in data.meta
+            refreshed = None if stored else self._refreshed(account_id, contract, data, max_age)
             outcome = match(
                 data.seats.get(contract.contract_id, []),
                 users,
@@ -589,9 +587,7 @@ def _pair_view(seat: Seat, user: UserRecord) -> dict[str, Any]:
     }
 
 
-def _unmatched_seat(seat: Seat, reason: str) -> Any:
-    from rsc_connector.seats.matching import Unmatched
-
+def _unmatched_seat(seat: Seat, reason: str) -> Unmatched:
     return Unmatched(seat.seat_id, f"{seat.first_name} {seat.last_name}".strip(), reason, seat.email)
 
 
