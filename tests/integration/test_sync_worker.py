@@ -180,6 +180,8 @@ def test_the_shared_budget_holds_the_customers_rate_across_workers(enabled: dict
                     outcomes.append(w.process(message))
                     break
                 except RetryLater as exc:
+                    if exc.defer is not None:  # deferred: the page comes back as the message sent again
+                        message = PageMessage.from_json(exc.defer)
                     time.sleep(min(exc.delay_seconds, 2))
 
     threads = [threading.Thread(target=run, args=(messages[i::3],)) for i in range(3)]
@@ -190,9 +192,135 @@ def test_the_shared_budget_holds_the_customers_rate_across_workers(enabled: dict
     elapsed = time.monotonic() - started
     records = sum(o.accepted + o.rejected for o in outcomes)
     smooth = limits.smooth_rate / 60  # records per second released
-    assert elapsed >= (records - limits.burst) / smooth * 0.9
+    # a page goes as its records' turn begins: the last one once all the others' records are released
+    assert elapsed >= (records - 100 - limits.burst) / smooth * 0.95
     usage = requests.get(f"{linkedin.base_url}/_control/usage", timeout=5).json()["sync"]
     assert all(app["violations"] == 0 for app in usage.values())
+
+
+class FakeClock:
+    """The worker's time: `sleep` advances it."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.slept = 0.0
+
+    def time(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+def app_key(ctx: dict[str, Any]) -> str:
+    return str(ctx["repo"].get_account("acct-1").child_app.key)
+
+
+def budget_tat(ctx: dict[str, Any]) -> float:
+    item = ctx["store"].table.get_item(Key={"pk": f"RATE#{app_key(ctx)}", "sk": "SYNC"}, ConsistentRead=True)["Item"]
+    return float(item["tat"])
+
+
+def other_pages_take(ctx: dict[str, Any], records: int, limits: RateLimits, now: float) -> None:
+    """The customer's other pages (other workers) reserve the next `records` of its budget."""
+    reservation = ctx["store"].reserve_records(
+        app_key(ctx), records, limits.smooth_rate, limits.burst, now, max_wait=3600
+    )
+    assert reservation.reserved
+
+
+def test_a_page_far_from_its_slot_is_deferred_to_it_and_then_sent_without_a_second_reservation(
+    enabled: dict[str, Any], linkedin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rsc_connector.sync.worker as worker_module
+
+    clock = FakeClock()
+    monkeypatch.setattr(worker_module, "time", clock)
+    limits = RateLimits(records_per_minute=1_000)  # 850/min released: a page of 100 records every ~7 s
+    w = worker(enabled, linkedin, limits)
+    other_pages_take(enabled, 300, limits, clock.now)
+    # The page's slot is ~19 s away, more than a worker waits: it is reserved and the page deferred to it
+    with pytest.raises(RetryLater) as deferred:
+        w.process(page("candidates", 1))
+    assert deferred.value.defer is not None
+    slotted = PageMessage.from_json(deferred.value.defer)
+    assert slotted.slot_at is not None and 15 < slotted.slot_at - clock.now < 22
+    assert slotted.records == page("candidates", 1).records
+    assert abs(deferred.value.delay_seconds - (slotted.slot_at - clock.now - worker_module.COME_BACK_EARLY)) <= 1
+    assert linkedin_writes(linkedin) == []
+    tat = budget_tat(enabled)
+    # Back a little early (as SQS delivers it): it waits for its slot, and takes no second reservation
+    clock.now = slotted.slot_at - 2
+    assert w.process(slotted).status == "counted"
+    assert budget_tat(enabled) == tat and clock.slept == pytest.approx(2)
+    # Back long before its slot (SQS delays at most 15 minutes): deferred again, with the same slot
+    other_pages_take(enabled, 300, limits, clock.now)
+    with pytest.raises(RetryLater) as first:
+        w.process(page("candidates", 2))
+    far = PageMessage.from_json(str(first.value.defer))
+    assert far.slot_at is not None
+    clock.now = far.slot_at - 60
+    with pytest.raises(RetryLater) as early:
+        w.process(far)
+    assert PageMessage.from_json(str(early.value.defer)).slot_at == far.slot_at
+    # Back late (its slot passed unused): it reserves a new one, here within a worker's wait, and goes
+    clock.now = far.slot_at + 30
+    tat = budget_tat(enabled)
+    assert w.process(far).status == "counted"
+    assert budget_tat(enabled) > tat
+    assert len(linkedin_writes(linkedin)) == 2
+
+
+def test_a_page_beyond_the_reservations_ahead_is_deferred_without_a_slot(
+    enabled: dict[str, Any], linkedin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rsc_connector.sync.worker as worker_module
+
+    clock = FakeClock()
+    monkeypatch.setattr(worker_module, "time", clock)
+    monkeypatch.setattr(worker_module, "RESERVE_AHEAD_SECONDS", 30.0)
+    limits = RateLimits(records_per_minute=1_000)
+    w = worker(enabled, linkedin, limits)
+    other_pages_take(enabled, 600, limits, clock.now)  # ~42 s of the budget reserved ahead
+    tat = budget_tat(enabled)
+    with pytest.raises(RetryLater) as beyond:
+        w.process(page("candidates", 2))
+    assert beyond.value.defer is not None and PageMessage.from_json(beyond.value.defer).slot_at is None
+    assert budget_tat(enabled) == tat  # nothing reserved
+    # it comes back once the reservations ahead leave room (~10 s), spread over a minute
+    assert 10 + 5 - 1 <= beyond.value.delay_seconds <= 11 + 60
+    assert linkedin_writes(linkedin) == []
+
+
+@pytest.mark.parametrize("ceiling", [300, 1_000, 10_000])
+def test_pages_sent_at_their_slots_never_put_more_than_the_ceiling_in_any_60_seconds(
+    enabled: dict[str, Any], ceiling: int
+) -> None:
+    """The budget's bound holds whatever the page sizes: a window can hold the page paid for just before it
+    opened, so the smooth rate leaves one call's records (and the burst, and a jitter margin) below the ceiling."""
+    import random
+
+    limits = RateLimits(records_per_minute=ceiling)
+    rng = random.Random(ceiling)
+    now, sends = 1_000_000.0, []
+    for _ in range(150):
+        records = rng.choice([100, 100, 100, rng.randint(1, 100)])
+        reservation = enabled["store"].reserve_records(
+            f"sim-{ceiling}", records, limits.smooth_rate, limits.burst, now, max_wait=3600
+        )
+        assert reservation.reserved
+        now += reservation.wait  # sent exactly at its slot
+        sends.append((now, records))
+        if rng.random() < 0.1:  # now and then the next page arrives a little later (the budget idles)
+            now += rng.uniform(0, 3)
+    worst = max(sum(n for t, n in sends if end - 60 < t <= end) for end, _ in sends)
+    jitter_margin = int(ceiling * limits.jitter_share)
+    assert worst <= ceiling - jitter_margin
+    assert worst >= 0.75 * (ceiling - jitter_margin)  # and the budget is used, not wasted
 
 
 def test_a_claim_checked_page_is_read_from_s3_and_removed(enabled: dict[str, Any], linkedin: Any) -> None:

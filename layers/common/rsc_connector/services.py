@@ -120,7 +120,15 @@ def planner() -> Planner:
     from rsc_connector.sync.planner import Planner
 
     s = get_settings()
-    return Planner(sync_store(), ats_export(), aws_client("sqs"), aws_client("s3"), s.SYNC_QUEUE_URL, s.SYNC_BUCKET)
+    repo = state_repository()
+
+    def budget_key(account_id: str) -> str | None:
+        account = repo.get_account(account_id)
+        return account.child_app.key if account is not None and account.child_app is not None else None
+
+    return Planner(
+        sync_store(), ats_export(), aws_client("sqs"), aws_client("s3"), s.SYNC_QUEUE_URL, s.SYNC_BUCKET, budget_key
+    )
 
 
 @functools.cache

@@ -36,7 +36,7 @@ class Settings(BaseModel):
     SYNC_BUCKET: str = ""
     IDEMPOTENCY_TABLE_NAME: str = ""
     # The customer's LinkedIn ceiling (linkedin-rsc-api.md 5.4); lower them, never raise them above LinkedIn's.
-    LINKEDIN_SYNC_RECORDS_PER_MINUTE: int = Field(default=10_000, gt=0)
+    LINKEDIN_SYNC_RECORDS_PER_MINUTE: int = Field(default=10_000, ge=200)  # template MinValue
     LINKEDIN_SYNC_CALLS_PER_DAY: int = Field(default=100_000, gt=0)
     SYNC_STALL_SECONDS: int = Field(default=1800, gt=0)
     # Seconds an OAuth state stays valid (the 10 minutes).

@@ -472,11 +472,12 @@ class Purger:
         now = time.time()
         wait = 0.0
         if records:
-            wait = self.sync_store.reserve_records(
+            reservation = self.sync_store.reserve_records(
                 self.app_key, records, self.limits.smooth_rate, self.limits.burst, now, MAX_BUDGET_WAIT
             )
-            if wait < 0:
-                return 5
+            if not reservation.reserved:  # come back when the slot is near (sync pages may hold slots ahead)
+                return int(min(120, max(5, reservation.wait - MAX_BUDGET_WAIT)))
+            wait = reservation.wait
         day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
         if calls and not self.repo.consume_daily_calls(self.app_key, "sync", day, calls, self.limits.calls_per_day):
             return int((int(now // 86400) + 1) * 86400 - now) + 60

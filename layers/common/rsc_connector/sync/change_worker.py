@@ -89,7 +89,7 @@ def apply_changes(worker: Worker, message: ChangeMessage, receive_count: int = 1
     for window in _windows(plan):
         # The customer's shared budget, reserved like a page's: at most 100 records per reservation.
         worker._take_budget(
-            account.child_app.key, sum(len(c.refs) for c in window), sum(c.calls for c in window), receive_count
+            account.child_app.key, sum(len(c.refs) for c in window), sum(c.calls for c in window), message.to_json()
         )
         for call in window:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -49,9 +50,6 @@ def step(event: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- worker -------------------------------------------------------------------------------------------
-_processor = BatchProcessor(event_type=EventType.SQS)
-
-
 @functools.cache
 def _idempotent_process() -> Any:
     """The page processor, made idempotent on the page id with Powertools (DynamoDB persistence)."""
@@ -102,6 +100,11 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
         )
         return result
     except RetryLater as exc:
+        if exc.defer is not None and _defer(services, exc.defer, exc.delay_seconds):
+            # Sent again as a new, delayed message: this delivery is done (and does not count toward the DLQ).
+            metrics.add_metric(name="PagesDeferred", unit=MetricUnit.Count, value=1)
+            logger.debug("page deferred", extra={"reason": exc.reason, "delay": exc.delay_seconds})
+            return {"status": "deferred", "delay": exc.delay_seconds}
         metrics.add_metric(name="PagesDelayed", unit=MetricUnit.Count, value=1)
         _delay(services, record, exc.delay_seconds)
         logger.info("page delayed", extra={"reason": exc.reason, "delay": exc.delay_seconds})
@@ -109,6 +112,18 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
     except IdempotencyAlreadyInProgressError:
         _delay(services, record, 30)  # another worker holds this page right now
         raise
+
+
+def _defer(services: Any, body: str, seconds: int) -> bool:
+    """Send the page again as a new message, delayed; False if SQS refused (then its delivery is retried)."""
+    try:
+        services.aws_client("sqs").send_message(
+            QueueUrl=services.settings().SYNC_QUEUE_URL, MessageBody=body, DelaySeconds=max(0, min(900, seconds))
+        )
+    except Exception as exc:
+        logger.warning("could not defer page", extra={"error": type(exc).__name__})
+        return False
+    return True
 
 
 def _delay(services: Any, record: SQSRecord, seconds: int) -> None:
@@ -120,12 +135,34 @@ def _delay(services: Any, record: SQSRecord, seconds: int) -> None:
         logger.warning("could not delay page", extra={"error": type(exc).__name__})
 
 
+def _in_slot_order(event: dict[str, Any]) -> dict[str, Any]:
+    """The batch's pages that hold a budget slot first, earliest slot first: a batch is processed one page at a
+    time, and a page waiting for its slot must not make a page with an earlier slot miss it."""
+    records = event.get("Records")
+    if not isinstance(records, list) or len(records) < 2:
+        return event
+
+    def slot(record: Any) -> float:
+        try:
+            body = json.loads(record.get("body") or "")
+            value = body.get("slotAt") if isinstance(body, dict) else None
+            return float(value) if value is not None else float("inf")
+        except (ValueError, TypeError, AttributeError):
+            return float("inf")
+
+    return {**event, "Records": sorted(records, key=slot)}
+
+
 def work(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _, config = _idempotent_process()
     config.register_lambda_context(context)
+    # One processor per invocation: a BatchProcessor holds the batch's successes and failures, and one shared
+    # between concurrent invocations (threads of one process, as in the local stack) can report another
+    # batch's outcome, so that a page sent back for later is deleted from the queue instead.
+    processor = BatchProcessor(event_type=EventType.SQS)
     try:
         response = process_partial_response(
-            event=event, record_handler=_record_handler, processor=_processor, context=context
+            event=_in_slot_order(event), record_handler=_record_handler, processor=processor, context=context
         )
     finally:
         # Flush once per invocation (EMF to stdout), and always start the next one empty: with metrics

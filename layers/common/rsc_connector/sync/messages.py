@@ -19,6 +19,9 @@ class PageMessage:
     organization_urn: str
     records: list[dict[str, Any]] | None = None
     claim: str | None = None  # S3 key holding {"records": [...]} when the page is too large to send inline
+    # When the page's slot in the customer's LinkedIn budget is reserved ahead (epoch seconds): the page was
+    # deferred to that time and is sent then without a second reservation (worker.py, "Pacing").
+    slot_at: float | None = None
 
     @property
     def page_id(self) -> str:
@@ -36,6 +39,8 @@ class PageMessage:
             body["claim"] = self.claim
         else:
             body["records"] = self.records or []
+        if self.slot_at is not None:
+            body["slotAt"] = round(self.slot_at, 3)
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -50,6 +55,7 @@ class PageMessage:
             organization_urn=str(body["organizationUrn"]),
             records=body.get("records"),
             claim=body.get("claim"),
+            slot_at=float(body["slotAt"]) if body.get("slotAt") is not None else None,
         )
 
 

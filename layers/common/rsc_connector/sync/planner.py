@@ -4,12 +4,18 @@ One invocation plans as many pages as fit in its time budget and returns {"done"
 calls it again; its cursor is saved after every batch of messages, so a crash re-plans at most one batch (the
 workers skip pages already counted). A resumed sync plans from the start again and enqueues only the pages that
 were never counted.
+
+Planning keeps pace with the customer's budget: while its pages hold slots more than PLAN_AHEAD_SECONDS ahead,
+the planner stops and returns {"done": false, "wait": s}; the state machine waits s seconds and calls it again.
+The queue then holds a few minutes of each customer's pages, not its whole history: customers share the queue
+fairly, no page has to wait beyond its reservation window, and a stopped sync leaves few reservations.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +26,7 @@ from rsc_connector.sync.store import PLAN_PREFIX, RunKey, SyncStore
 PAGE_SIZE = 100  # LinkedIn's batch maximum: one page = one message = one (or per-parent) LinkedIn call
 SQS_BATCH = 10
 SQS_BATCH_BYTES = 240 * 1024
+PLAN_AHEAD_SECONDS = 300.0  # plan while the customer's budget is reserved less than this far ahead
 
 
 class AtsPageLike(Protocol):
@@ -40,16 +47,24 @@ class Planner:
     s3: Any
     queue_url: str
     bucket: str
+    budget_key: Callable[[str], str | None] | None = None  # account id -> the LinkedIn app whose budget paces it
 
     def plan(self, key: RunKey, entity: str, organization_urn: str, seconds: float) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
         run = self.store.get_run(key) or {}
         state = dict(run.get(PLAN_PREFIX + entity) or {"cursor": None, "pages": 0, "records": 0, "done": False})
         if state.get("done"):
-            return {"entity": entity, "done": True, "pages": state["pages"]}
+            return {"entity": entity, "done": True, "pages": state["pages"], "wait": 0}
         enqueued = skipped = 0
         pending: list[PageMessage] = []
+        app_key = self.budget_key(key.account_id) if self.budget_key is not None else None
+        wait = 0
         while time.monotonic() < deadline:
+            if app_key is not None and not pending:
+                ahead = self.store.reserved_ahead(app_key, time.time())
+                if ahead > PLAN_AHEAD_SECONDS:  # plan more once about half of that has been sent
+                    wait = int(min(240, max(10, ahead - PLAN_AHEAD_SECONDS / 2)))
+                    break
             page = self.ats.page(key.account_id, entity, state.get("cursor"), PAGE_SIZE)
             if page.total_estimate is not None:
                 state["total_estimate"] = page.total_estimate
@@ -71,9 +86,15 @@ class Planner:
             self.store.update_run(key, **{PLAN_PREFIX + entity: state})
         logger.info(
             "planned pages",
-            extra={"entity": entity, "enqueued": enqueued, "skipped_done": skipped, "done": state["done"]},
+            extra={
+                "entity": entity,
+                "enqueued": enqueued,
+                "skipped_done": skipped,
+                "done": state["done"],
+                "wait_for_budget": wait,
+            },
         )
-        return {"entity": entity, "done": bool(state["done"]), "pages": state["pages"]}
+        return {"entity": entity, "done": bool(state["done"]), "pages": state["pages"], "wait": wait}
 
     def _enqueue(self, key: RunKey, entity: str, pages: list[PageMessage]) -> tuple[int, int]:
         """Send the pages not counted yet; returns (sent, skipped as already counted)."""

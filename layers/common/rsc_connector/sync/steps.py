@@ -296,7 +296,7 @@ def _key(payload: dict[str, Any]) -> RunKey:
 
 def _wait_for(remaining_pages: int) -> int:
     """Seconds until the next drain check: short near the end, longer for a big backlog (fewer transitions)."""
-    if remaining_pages <= 0:
+    if remaining_pages <= 2:  # the phase's last pages: the next phase waits on this check
         return 2
     return int(min(120, max(5, remaining_pages // 20)))
 

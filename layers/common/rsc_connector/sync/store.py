@@ -35,6 +35,15 @@ def run_pk(account_id: str, contract_id: str, sync_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """A customer's rate-budget reservation: whether a slot was reserved, and how long until it (or until the
+    nearest slot, when none was reserved)."""
+
+    reserved: bool
+    wait: float
+
+
+@dataclass(frozen=True)
 class RunKey:
     account_id: str
     contract_id: str
@@ -339,17 +348,36 @@ class SyncStore(TableStore):
         return out
 
     # -- the per-customer LinkedIn rate budget ----------------------------------------------------------
-    def reserve_records(
-        self, app_key: str, records: int, per_minute: int, burst: int, now: float, max_wait: float
-    ) -> float:
-        """GCRA over records: reserve a slot for `records` and return how long to wait for it (0 = now).
+    def reserved_ahead(self, app_key: str, now: float) -> float:
+        """How far ahead of `now` the customer's budget is reserved (0 when it is free)."""
+        item = self.table.get_item(Key={"pk": f"RATE#{app_key}", "sk": "SYNC"}, ConsistentRead=True).get("Item")
+        return max(0.0, float(item["tat"]) - now) if item else 0.0
 
-        Returns -1 without reserving when the slot is further away than max_wait (the caller delays the page).
-        All workers of a customer share this one item, so the customer's rate holds across the fleet: over
-        any 60 s, at most per_minute - burst records are released plus at most `burst` in one go.
+    def reserve_records(
+        self,
+        app_key: str,
+        records: int,
+        per_minute: int,
+        burst: int,
+        now: float,
+        max_wait: float,
+        ahead: float | None = None,
+    ) -> Reservation:
+        """GCRA over records: reserve a slot for `records`; the reservation says how long to wait for it.
+
+        The records' turn starts where the previous reservation's ends (or now, when the budget is idle): a page
+        goes at the start of its turn, less the burst tolerance, and moves the turn on by its records. So after
+        an idle spell the first page goes at once, and any 60 s holds at most the records released in it, the
+        burst, and the one page whose turn runs past the window (RateLimits leaves room for that page).
+
+        A slot at most `max_wait` away is reserved; with `ahead`, so is one up to `ahead` seconds away (the
+        caller comes back for it later). A slot further away is not reserved: ``reserved`` is False and ``wait``
+        says how far it is. All workers of a customer share this one item, so the customer's rate holds across
+        the fleet: over any 60 s, at most per_minute - burst records are released plus at most `burst` in one go.
         """
         interval = 60.0 / per_minute  # seconds per record
         tolerance = burst * interval
+        limit = max(max_wait, ahead or 0.0)
         item_key = {"pk": f"RATE#{app_key}", "sk": "SYNC"}
         for _ in range(20):
             current = self.table.get_item(Key=item_key, ConsistentRead=True).get("Item")
@@ -357,9 +385,9 @@ class SyncStore(TableStore):
             version = int(current["version"]) if current else 0
             start = max(tat, now)
             new_tat = start + records * interval
-            wait = new_tat - tolerance - now
-            if wait > max_wait:
-                return -1.0
+            wait = start - tolerance - now  # the page goes as its records' turn begins (less the burst)
+            if wait > limit:
+                return Reservation(False, wait)
             try:
                 if current:
                     self.table.put_item(
@@ -372,9 +400,9 @@ class SyncStore(TableStore):
                         Item=to_item({**item_key, "tat": new_tat, "version": 1}),
                         ConditionExpression="attribute_not_exists(pk)",
                     )
-                return max(0.0, wait)
+                return Reservation(True, max(0.0, wait))
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
                 time.sleep(0.005 * (1 + random.random()))  # noqa: S311 - another worker reserved first
-        return -1.0
+        return Reservation(False, 0.0)  # too many workers at once: try again shortly

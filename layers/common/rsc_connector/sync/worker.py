@@ -1,10 +1,21 @@
 """The worker: one SQS message = one page. Map, check the shared rate budget, upsert at LinkedIn, count once.
 
+Pacing: every customer has its own LinkedIn ceiling, and all customers share one queue and one pool of workers.
+A page whose slot in its customer's budget is near (<= MAX_WAIT_IN_WORKER) waits for it in the worker. A page
+whose slot is further away reserves it anyway, up to RESERVE_AHEAD_SECONDS ahead, and is deferred: sent again
+as a new message delayed until just before its slot (carrying the slot), and acknowledged. It then goes without a
+second reservation. A page whose customer has reserved further ahead than that is deferred without a slot and
+tries again later. Deferrals are new messages, so they never count toward the queue's maxReceiveCount: a
+customer's backlog waits for its budget without ever reaching the DLQ, and without holding workers that other
+customers' pages need.
+
 Faults delay work, never lose or double it:
   * a page already counted (duplicate delivery, re-planned page) is acknowledged without any call;
-  * 429, 5xx, timeouts and an exhausted budget raise RetryLater: the message goes back to the queue with its
-    visibility set to the delay (partial batch failure), and after maxReceiveCount to the DLQ, from where
-    `rsc-ops dlq redrive` or a re-sync brings it back;
+  * 429, 5xx and timeouts raise RetryLater: the message goes back to the queue with its visibility set to a
+    backoff (partial batch failure), and after maxReceiveCount to the DLQ, from where `rsc-ops dlq redrive` or a
+    re-sync brings it back; so does a used-up calls-per-day budget (until the next UTC day);
+  * a deferred page may exist twice for a moment (the new message was sent, the old one not yet deleted): both
+    copies carry the same page id, and the page is counted once;
   * a worker killed mid-page leaves no marker: the redelivered page is sent again (upserts carry the full
     record, so that is safe) and counted once.
 """
@@ -12,8 +23,9 @@ Faults delay work, never lose or double it:
 from __future__ import annotations
 
 import json
+import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,31 +38,55 @@ from rsc_connector.sync.mapping import Entity, JobAvailability, MappingOptions, 
 from rsc_connector.sync.messages import PageMessage
 from rsc_connector.sync.store import PageResult, SyncStore
 
-MAX_WAIT_IN_WORKER = 8.0  # seconds a worker may sleep for its rate slot; longer -> the page goes back to SQS
+MAX_WAIT_IN_WORKER = 8.0  # seconds a worker may sleep for its rate slot; longer -> the page is deferred
+RESERVE_AHEAD_SECONDS = 900.0  # how far ahead a page may reserve its slot: SQS's longest delay, so a page is
+# deferred once. The planner keeps a customer's reservations within about 5 minutes (planner.PLAN_AHEAD_SECONDS)
+COME_BACK_EARLY = 3.0  # a deferred page comes back this long before its slot and waits for it in the worker
+LATE_GRACE = 1.0  # a page back later than this after its slot reserves a new one (its old slot has passed)
+SQS_MAX_DELAY = 900
 RUN_STATES_THAT_STOP = frozenset({"STOPPED"})
 
 
 class RetryLater(Exception):
-    """The page must come back later (LinkedIn busy or down, budget exhausted). Nothing was counted."""
+    """The page must come back later (LinkedIn busy or down, budget exhausted). Nothing was counted.
 
-    def __init__(self, delay_seconds: int, reason: str) -> None:
+    With `defer`, the message body to send again as a new message, delayed (at most SQS's 15 minutes), while
+    this delivery is acknowledged: waiting for the rate budget then costs no delivery attempt. Without it, the
+    delivery fails and comes back after `delay_seconds` (a receive, toward the DLQ).
+    """
+
+    def __init__(self, delay_seconds: float, reason: str, defer: str | None = None) -> None:
         super().__init__(reason)
-        self.delay_seconds = max(1, min(int(delay_seconds), 43_200))
+        limit = SQS_MAX_DELAY if defer is not None else 43_200
+        self.delay_seconds = max(1, min(int(delay_seconds), limit))
         self.reason = reason
+        self.defer = defer
+
+
+MAX_RECORDS_PER_CALL = 100  # LinkedIn's batch maximum: the most records one page sends
 
 
 @dataclass(frozen=True)
 class RateLimits:
+    """The customer's LinkedIn ceiling and the smooth rate that keeps every 60 s under it.
+
+    A page goes at the start of its records' turn in the budget (SyncStore.reserve_records), so a 60-s window
+    can hold one page more than the records released in it: the one whose turn runs past the window's end.
+    Hence smooth rate = ceiling - burst - one call's records - a jitter margin (between reserving a slot and
+    LinkedIn counting the call). At LinkedIn's 10,000 that is 9,400/min (94%); at a scaled-down ceiling of 300 it is
+    185 (62%): one call is then a third of a minute's budget.
+    """
+
     records_per_minute: int = 10_000
     calls_per_day: int = 100_000
-    # Released smoothly: 94% of the ceiling, plus a burst of 3%. Any 60 s then holds at most 97% of the ceiling
-    # by construction; the 3% left absorbs the jitter between reserving a slot and LinkedIn counting the call.
-    smooth_share: float = 0.94
     burst_share: float = 0.03
+    jitter_share: float = 0.02
 
     @property
     def smooth_rate(self) -> int:
-        return max(1, int(self.records_per_minute * self.smooth_share))
+        jitter = int(self.records_per_minute * self.jitter_share)
+        released = self.records_per_minute - self.burst - jitter - MAX_RECORDS_PER_CALL
+        return max(1, released)
 
     @property
     def burst(self) -> int:
@@ -108,7 +144,7 @@ class Worker:
                 rejected[str(record.get("id", "?"))] = (exc.reason, exc.message)
         calls = len({json.dumps(m.parent_key, sort_keys=True) for m in mapped}) if entity in _SUB else 1
         if mapped:
-            self._take_budget(account.child_app.key, len(mapped), calls, receive_count)
+            self._pace(account.child_app.key, message, len(mapped), calls)
             try:
                 outcome = SyncApi(self.linkedin, credentials).upsert(entity, mapped, message.organization_urn)
             except LinkedInError as exc:
@@ -155,20 +191,69 @@ class Worker:
         self._accounts[account_id] = (time.monotonic(), account, credentials)
         return account, credentials
 
-    def _take_budget(self, app_key: str, records: int, calls: int, receive_count: int) -> None:
-        """The customer's LinkedIn ceiling, shared by every worker: records per minute and calls per day."""
+    def _pace(self, app_key: str, message: PageMessage, records: int, calls: int) -> None:
+        """Wait for the page's slot in the customer's budget, or defer the page to it (module docstring)."""
         now = time.time()
-        wait = self.store.reserve_records(
+        slot = message.slot_at
+        if slot is not None and now < slot - MAX_WAIT_IN_WORKER:  # back early: SQS delays at most 15 minutes
+            raise RetryLater(slot - now - COME_BACK_EARLY, "waiting for its reserved budget slot", message.to_json())
+        if slot is not None and now <= slot + LATE_GRACE:
+            wait = max(0.0, slot - now)  # the slot reserved for this page
+        else:
+            if slot is not None:  # its slot passed unused (the page came back late): the budget lost it
+                logger.info("page missed its budget slot", extra={"late_seconds": round(now - slot, 1)})
+            reservation = self.store.reserve_records(
+                app_key,
+                records,
+                self.limits.smooth_rate,
+                self.limits.burst,
+                now,
+                MAX_WAIT_IN_WORKER,
+                ahead=RESERVE_AHEAD_SECONDS,
+            )
+            unslotted = replace(message, slot_at=None).to_json()
+            if not reservation.reserved:
+                delay = _retry_reservation_in(reservation.wait)
+                raise RetryLater(delay, "the customer's budget is reserved further ahead", unslotted)
+            wait = reservation.wait
+            if wait > MAX_WAIT_IN_WORKER:
+                slotted = replace(message, slot_at=now + wait).to_json()
+                raise RetryLater(wait - COME_BACK_EARLY, "deferred to its reserved budget slot", slotted)
+        self._take_daily_calls(app_key, calls, now)
+        if wait > 0:
+            time.sleep(wait)
+
+    def _take_budget(self, app_key: str, records: int, calls: int, defer: str) -> None:
+        """The customer's budget for a message that cannot hold a slot (ongoing changes): reserve within
+        MAX_WAIT_IN_WORKER, or defer the message (`defer`: its body) to try again later."""
+        now = time.time()
+        reservation = self.store.reserve_records(
             app_key, records, self.limits.smooth_rate, self.limits.burst, now, MAX_WAIT_IN_WORKER
         )
-        if wait < 0:
-            raise RetryLater(5 + receive_count, "the customer's LinkedIn records-per-minute budget is in use")
+        if not reservation.reserved:
+            raise RetryLater(_retry_budget_in(reservation.wait), "the customer's budget is in use", defer)
+        self._take_daily_calls(app_key, calls, now)
+        if reservation.wait > 0:
+            time.sleep(reservation.wait)
+
+    def _take_daily_calls(self, app_key: str, calls: int, now: float) -> None:
         day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
         if not self.repo.consume_daily_calls(app_key, "sync", day, calls, self.limits.calls_per_day):
             tomorrow = (int(now // 86400) + 1) * 86400
             raise RetryLater(int(tomorrow - now) + 60, "the customer's LinkedIn calls-per-day budget is used up")
-        if wait > 0:
-            time.sleep(wait)
+
+
+def _retry_reservation_in(wait: float) -> float:
+    """When a page that could not reserve tries again: once the reservations ahead of it leave room (spread
+    over a minute), or shortly when it lost a race with another worker."""
+    if wait <= RESERVE_AHEAD_SECONDS:
+        return random.uniform(1, 5)  # noqa: S311 - jitter, not security
+    return min(SQS_MAX_DELAY, wait - RESERVE_AHEAD_SECONDS + random.uniform(5, 60))  # noqa: S311
+
+
+def _retry_budget_in(wait: float) -> float:
+    """When a message that cannot hold a slot (ongoing changes) tries again: when its slot would be near."""
+    return min(SQS_MAX_DELAY, max(1.0, wait - MAX_WAIT_IN_WORKER) + random.uniform(0, 5))  # noqa: S311
 
 
 _SUB = {Entity.CANDIDATE_NOTES, Entity.APPLICATION_NOTES, Entity.STAGES, Entity.INTERVIEW_FEEDBACK}
@@ -189,9 +274,10 @@ def _parents(entity: Entity, mapped: list[Any], accepted: list[str]) -> dict[str
 
 
 def _backoff(receive_count: int, status: int) -> int:
-    """Seconds before a page LinkedIn refused comes back: grows with each delivery, capped at 15 minutes."""
+    """Seconds before a page LinkedIn refused comes back: grows with each delivery, capped at 5 minutes (a
+    page's deliveries also count worker crashes, so the cap keeps one page from idling for long)."""
     base = 30 if status == 429 else 10
-    return int(min(900, base * (2 ** max(0, receive_count - 1))))
+    return int(min(300, base * (2 ** max(0, receive_count - 1))))
 
 
 def log_outcome(message: PageMessage, outcome: PageOutcome) -> None:

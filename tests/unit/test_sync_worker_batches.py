@@ -1,0 +1,144 @@
+"""The worker's partial batch response names exactly its own batch's failed pages, even when invocations overlap.
+
+Found by the fault suite: with one BatchProcessor shared by concurrent invocations (threads of the local
+stack), a batch could report another batch's outcome, and a page sent back for later was deleted from the
+queue instead: lost. Each invocation now has its own processor.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from rsc_connector.sync import lambdas
+
+
+class _Config:
+    def register_lambda_context(self, context: Any) -> None:
+        pass
+
+
+def _event(batch: int, size: int) -> dict[str, Any]:
+    records = []
+    for i in range(size):
+        records.append(
+            {
+                "messageId": f"b{batch}-m{i}",
+                "receiptHandle": f"rh-{batch}-{i}",
+                "body": "fail" if i % 3 == 0 else "ok",
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:pages",
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_overlapping_invocations_each_report_their_own_failed_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    def record_handler(record: Any) -> dict[str, Any]:
+        time.sleep(0.002)  # let the invocations interleave
+        if record.body == "fail":
+            raise lambdas.RetryLater(30, "LinkedIn 429")
+        return {"status": "counted"}
+
+    monkeypatch.setattr(lambdas, "_idempotent_process", lambda: (None, _Config()))
+    monkeypatch.setattr(lambdas, "_record_handler", record_handler)
+
+    batches, size = 8, 10
+    responses: dict[int, dict[str, Any]] = {}
+    start = threading.Barrier(batches)
+
+    def invoke(batch: int) -> None:
+        start.wait()
+        for _ in range(5):
+            response = lambdas.work(_event(batch, size), None)
+            expected = [{"itemIdentifier": f"b{batch}-m{i}"} for i in range(size) if i % 3 == 0]
+            if response.get("batchItemFailures") != expected:
+                responses[batch] = response
+                return
+
+    threads = [threading.Thread(target=invoke, args=(b,)) for b in range(batches)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert responses == {}, f"batches that reported another batch's outcome: {responses}"
+
+
+class _Sqs:
+    def __init__(self, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.sent: list[dict[str, Any]] = []
+        self.visibility: list[dict[str, Any]] = []
+
+    def send_message(self, **kwargs: Any) -> dict[str, Any]:
+        if self.refuse:
+            raise RuntimeError("SQS is unavailable")
+        self.sent.append(kwargs)
+        return {"MessageId": "new"}
+
+    def change_message_visibility(self, **kwargs: Any) -> None:
+        self.visibility.append(kwargs)
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+@pytest.mark.parametrize("sqs_refuses", [False, True])
+def test_a_deferred_page_is_sent_again_delayed_and_its_delivery_acknowledged(
+    monkeypatch: pytest.MonkeyPatch, sqs_refuses: bool
+) -> None:
+    """Waiting for the customer's budget costs no delivery attempt (it never walks a page to the DLQ); if SQS
+    refuses the new message, the delivery itself is retried instead, so the page is never dropped."""
+    from types import SimpleNamespace
+
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    import rsc_connector.services as services
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    sqs = _Sqs(refuse=sqs_refuses)
+    monkeypatch.setattr(services, "aws_client", lambda name: sqs)
+    monkeypatch.setattr(services, "settings", lambda: SimpleNamespace(SYNC_QUEUE_URL="https://sqs/pages"))
+
+    def process(page: dict[str, Any]) -> dict[str, Any]:
+        raise lambdas.RetryLater(120, "deferred to its reserved budget slot", defer='{"slotAt": 1}')
+
+    monkeypatch.setattr(lambdas, "_idempotent_process", lambda: (process, _Config()))
+    monkeypatch.setattr(lambdas, "parse_message", lambda body: SimpleNamespace(page_id="p-1"))
+    if not sqs_refuses:
+        response = lambdas.work(_event(0, 2), None)
+        assert response["batchItemFailures"] == []
+        assert [(m["MessageBody"], m["DelaySeconds"]) for m in sqs.sent] == [('{"slotAt": 1}', 120)] * 2
+        assert sqs.visibility == []
+    else:
+        with pytest.raises(BatchProcessingError):  # every record failed: the batch fails and is delivered again
+            lambdas.work(_event(0, 2), None)
+        assert sqs.sent == [] and [v["VisibilityTimeout"] for v in sqs.visibility] == [120, 120]
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_a_batch_is_processed_earliest_budget_slot_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page waits in the worker for its slot: one with a later slot must not make an earlier one miss its own."""
+    import json
+
+    event = _event(0, 4)
+    bodies = [{"slotAt": 30.0}, {"records": []}, {"slotAt": 10.0}, "not json"]
+    for record, body in zip(event["Records"], bodies, strict=True):
+        record["body"] = json.dumps(body) if isinstance(body, dict) else body
+    seen: list[str] = []
+
+    def record_handler(record: Any) -> dict[str, Any]:
+        seen.append(record.message_id)
+        return {"status": "counted"}
+
+    monkeypatch.setattr(lambdas, "_idempotent_process", lambda: (None, _Config()))
+    monkeypatch.setattr(lambdas, "_record_handler", record_handler)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    assert lambdas.work(event, None)["batchItemFailures"] == []
+    assert seen == ["b0-m2", "b0-m0", "b0-m1", "b0-m3"]  # slots 10, 30, then the rest in their order
