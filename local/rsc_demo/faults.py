@@ -51,6 +51,8 @@ class FaultPlan:
     linkedin_rates: dict[str, float] = field(default_factory=lambda: dict(LINKEDIN_RATES))
     kill_rate: float = 0.04  # of pages about to be counted
     duplicate_rate: float = 0.05  # of page messages sent
+    at_least: int = 2  # kills and duplicates each, whatever the draws (the first ones are forced), so that a
+    # small run proves them too
     visibility_seconds: int = 20  # the sync queue's visibility timeout for this run
 
 
@@ -62,6 +64,7 @@ class Chaos:
     kills: int = 0
     duplicates: int = 0
     page_delays: int = 0
+    page_deferrals: int = 0
     http_retries: int = 0
     _rng: random.Random = field(default_factory=random.Random)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -85,9 +88,10 @@ class Chaos:
         original_record = SyncStore.record_page
 
         def record_page(store: Any, key: Any, result: Any) -> bool:
-            if chaos._draw(chaos.plan.kill_rate):
-                with chaos._lock:
-                    chaos.kills += 1
+            with chaos._lock:
+                kill = chaos.kills < chaos.plan.at_least or chaos._rng.random() < chaos.plan.kill_rate
+                chaos.kills += kill
+            if kill:
                 raise WorkerKilled(f"worker killed before counting {result.entity} page {result.index}")
             return original_record(store, key, result)
 
@@ -98,7 +102,8 @@ class Chaos:
                 entries = list(params.get("Entries", []))
                 extra: list[dict[str, Any]] = []
                 for entry in entries:
-                    if len(entries) + len(extra) < 10 and chaos._draw(chaos.plan.duplicate_rate):
+                    forced = chaos.duplicates + len(extra) < chaos.plan.at_least
+                    if len(entries) + len(extra) < 10 and (forced or chaos._draw(chaos.plan.duplicate_rate)):
                         extra.append({**entry, "Id": f"{entry['Id']}-dup"})
                 if extra:
                     with chaos._lock:
@@ -126,6 +131,13 @@ class Chaos:
                 chaos.page_delays += 1
             original_delay(services, record, seconds)
 
+        original_defer = lambdas._defer
+
+        def defer(services: Any, body: str, seconds: int) -> bool:
+            with chaos._lock:
+                chaos.page_deferrals += 1
+            return original_defer(services, body, seconds)
+
         original_backoff = LinkedInHttp._backoff
 
         def backoff(http: Any, attempt: int, retry_after: str | None) -> None:
@@ -138,6 +150,7 @@ class Chaos:
             (BaseClient, "_make_api_call", make_api_call),
             (FunctionRegistry, "invoke", invoke),
             (lambdas, "_delay", delay),
+            (lambdas, "_defer", defer),
             (LinkedInHttp, "_backoff", backoff),
         ]
         for owner, name, replacement in patches:
@@ -147,6 +160,7 @@ class Chaos:
             (BaseClient, "_make_api_call", original_call),
             (FunctionRegistry, "invoke", original_invoke),
             (lambdas, "_delay", original_delay),
+            (lambdas, "_defer", original_defer),
             (LinkedInHttp, "_backoff", original_backoff),
         ]
 
@@ -227,6 +241,7 @@ def run(plan: FaultPlan, out: Any = sys.stdout) -> dict[str, Any]:
         "retries": {
             "linkedinCallRetries": chaos.http_retries,
             "pagesSentBack": chaos.page_delays,
+            "pagesDeferredToBudget": chaos.page_deferrals,
             "batchesRedelivered": chaos.kills,
         },
         "wall_seconds": round(wall, 1),
