@@ -126,8 +126,17 @@ def planner() -> Planner:
         account = repo.get_account(account_id)
         return account.child_app.key if account is not None and account.child_app is not None else None
 
+    from rsc_connector.sync.worker import RateLimits
+
     return Planner(
-        sync_store(), ats_export(), aws_client("sqs"), aws_client("s3"), s.SYNC_QUEUE_URL, s.SYNC_BUCKET, budget_key
+        sync_store(),
+        ats_export(),
+        aws_client("sqs"),
+        aws_client("s3"),
+        s.SYNC_QUEUE_URL,
+        s.SYNC_BUCKET,
+        budget_key,
+        RateLimits(s.LINKEDIN_SYNC_RECORDS_PER_MINUTE).smooth_rate,
     )
 
 

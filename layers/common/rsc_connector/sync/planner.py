@@ -5,8 +5,10 @@ calls it again; its cursor is saved after every batch of messages, so a crash re
 workers skip pages already counted). A resumed sync plans from the start again and enqueues only the pages that
 were never counted.
 
-Planning keeps pace with the customer's budget: while its pages hold slots more than PLAN_AHEAD_SECONDS ahead,
-the planner stops and returns {"done": false, "wait": s}; the state machine waits s seconds and calls it again.
+Planning keeps pace with the customer's budget: one invocation enqueues at most the pages that fit in the room
+left below PLAN_AHEAD_SECONDS of reservations (at the budget's rate), and none while the customer's pages hold
+slots further ahead; it then returns {"done": false, "wait": s}, and the state machine waits s seconds and calls
+it again. (The entities of one phase are planned in parallel, so reservations stay within a few times that.)
 The queue then holds a few minutes of each customer's pages, not its whole history: customers share the queue
 fairly, no page has to wait beyond its reservation window, and a stopped sync leaves few reservations.
 """
@@ -14,6 +16,7 @@ fairly, no page has to wait beyond its reservation window, and a stopped sync le
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ from rsc_connector.sync.store import PLAN_PREFIX, RunKey, SyncStore
 PAGE_SIZE = 100  # LinkedIn's batch maximum: one page = one message = one (or per-parent) LinkedIn call
 SQS_BATCH = 10
 SQS_BATCH_BYTES = 240 * 1024
-PLAN_AHEAD_SECONDS = 300.0  # plan while the customer's budget is reserved less than this far ahead
+PLAN_AHEAD_SECONDS = 120.0  # plan while the customer's budget is reserved less than this far ahead
 
 
 class AtsPageLike(Protocol):
@@ -48,6 +51,7 @@ class Planner:
     queue_url: str
     bucket: str
     budget_key: Callable[[str], str | None] | None = None  # account id -> the LinkedIn app whose budget paces it
+    records_per_minute: float = 9_400.0  # the budget's smooth rate (RateLimits.smooth_rate)
 
     def plan(self, key: RunKey, entity: str, organization_urn: str, seconds: float) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
@@ -59,12 +63,18 @@ class Planner:
         pending: list[PageMessage] = []
         app_key = self.budget_key(key.account_id) if self.budget_key is not None else None
         wait = 0
+        allowance: int | None = None  # pages this invocation may still enqueue (None: not paced)
+        if app_key is not None:
+            ahead = self.store.reserved_ahead(app_key, time.time())
+            room = PLAN_AHEAD_SECONDS - ahead
+            if room <= 0:  # plan more once about half of that has been sent
+                wait = int(min(240, max(10, ahead - PLAN_AHEAD_SECONDS / 2)))
+                return self._planned(entity, state, 0, 0, wait)
+            allowance = max(1, math.ceil(room * self.records_per_minute / 60 / PAGE_SIZE))
         while time.monotonic() < deadline:
-            if app_key is not None and not pending:
-                ahead = self.store.reserved_ahead(app_key, time.time())
-                if ahead > PLAN_AHEAD_SECONDS:  # plan more once about half of that has been sent
-                    wait = int(min(240, max(10, ahead - PLAN_AHEAD_SECONDS / 2)))
-                    break
+            if allowance is not None and allowance <= 0:
+                wait = int(max(10, PLAN_AHEAD_SECONDS / 2))
+                break
             page = self.ats.page(key.account_id, entity, state.get("cursor"), PAGE_SIZE)
             if page.total_estimate is not None:
                 state["total_estimate"] = page.total_estimate
@@ -72,9 +82,10 @@ class Planner:
                 pending.append(PageMessage(key, entity, int(state["pages"]), organization_urn, page.items))
                 state["pages"] = int(state["pages"]) + 1
                 state["records"] = int(state["records"]) + len(page.items)
+                allowance = allowance - 1 if allowance is not None else None
             state["cursor"] = page.next_cursor
             state["done"] = page.next_cursor is None
-            if len(pending) >= SQS_BATCH or state["done"]:
+            if len(pending) >= SQS_BATCH or state["done"] or allowance == 0:
                 sent, already = self._enqueue(key, entity, pending)
                 enqueued, skipped, pending = enqueued + sent, skipped + already, []
                 self.store.update_run(key, **{PLAN_PREFIX + entity: state})
@@ -84,6 +95,10 @@ class Planner:
             sent, already = self._enqueue(key, entity, pending)
             enqueued, skipped = enqueued + sent, skipped + already
             self.store.update_run(key, **{PLAN_PREFIX + entity: state})
+        return self._planned(entity, state, enqueued, skipped, wait)
+
+    @staticmethod
+    def _planned(entity: str, state: dict[str, Any], enqueued: int, skipped: int, wait: int) -> dict[str, Any]:
         logger.info(
             "planned pages",
             extra={
@@ -94,7 +109,8 @@ class Planner:
                 "wait_for_budget": wait,
             },
         )
-        return {"entity": entity, "done": bool(state["done"]), "pages": state["pages"], "wait": wait}
+        done = bool(state["done"])
+        return {"entity": entity, "done": done, "pages": state["pages"], "wait": 0 if done else wait}
 
     def _enqueue(self, key: RunKey, entity: str, pages: list[PageMessage]) -> tuple[int, int]:
         """Send the pages not counted yet; returns (sent, skipped as already counted)."""
