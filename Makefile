@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 PY_SOURCES := layers/common functions local tests
 
 .PHONY: help venv demo bench test check lint format typecheck validate test-unit test-integration test-stack \
-        stack-up stack-down stack-status build openapi coldstart demo-lifecycle faults proof clean
+        stack-up stack-down stack-status build openapi coldstart demo-lifecycle faults load poll-load proof clean
 
 help: ## List the commands
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,12 +65,21 @@ test-stack: $(STAMP) ## End-to-end tests on the embedded local stack (moto serve
 	$(BIN)/pytest tests/e2e -q
 	$(BIN)/pytest tests/proof -q
 
-proof: $(STAMP) ## Full-size proof: fault suite (20,000 records) and the bad-input/security suites (500 examples each)
+proof: $(STAMP) ## Every proof suite at full size: faults, bad input/security, load, enablement poll, cold start (~1 h)
 	$(BIN)/python -m rsc_demo.faults --records 20000
 	PROOF_EXAMPLES=500 $(BIN)/pytest tests/proof -q
+	$(BIN)/python -m rsc_demo.load
+	$(BIN)/python -m rsc_demo.poll_load
+	$(BIN)/python -m devtools.coldstart --check
 
 faults: $(STAMP) ## Fault suite: a sync under injected LinkedIn/worker/SQS faults; prints the table (FAULT_RECORDS=...)
 	$(BIN)/python -m rsc_demo.faults
+
+load: $(STAMP) ## Load suite: 20 customers enabled at once, each within its own LinkedIn budget (~17 min)
+	$(BIN)/python -m rsc_demo.load
+
+poll-load: $(STAMP) ## The enablement poll over 5,000 waiting contracts: run time and LinkedIn calls per app
+	$(BIN)/python -m rsc_demo.poll_load
 
 coldstart: $(STAMP) ## Import time of every handler in a fresh interpreter (median of 7) beside `import boto3`
 	$(BIN)/python -m devtools.coldstart --check

@@ -137,3 +137,13 @@ def test_every_template_route_is_served_by_its_functions_routes() -> None:
         for event in events:
             path, method = event["Properties"]["Path"], event["Properties"]["Method"].lower()
             assert method in spec["paths"].get(path, {}), f"{name} does not serve {method.upper()} {path}"
+
+
+def test_the_poll_runs_one_at_a_time_within_the_timeout_the_poll_load_check_holds_it_to() -> None:
+    from rsc_demo.poll_load import FUNCTION_TIMEOUT_SECONDS, SCHEDULE_SECONDS
+
+    # A run longer than the schedule's minute must delay the next run, not overlap it (no contract polled twice)
+    props = functions()["EnablementPollFunction"]["Properties"]
+    assert props["ReservedConcurrentExecutions"] == 1
+    assert props["Timeout"] == FUNCTION_TIMEOUT_SECONDS
+    assert props["Events"]["EveryMinute"]["Properties"]["Schedule"] == f"rate({SCHEDULE_SECONDS / 60:.0f} minute)"

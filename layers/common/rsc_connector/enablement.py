@@ -13,6 +13,12 @@ Poll schedule (per contract; each poll of an account is one BATCH_GET for up to 
   disabled / deactivated    not polled (a push, a re-notify or an admin's status refresh brings them back)
 Worst case for one application (one contract): 60 + 23 * 12 = 336 calls on its first day, 48/day after.
 A per-application daily budget (POLL_DAILY_BUDGET of LinkedIn's 5,000) is enforced before every call.
+
+A run's DynamoDB cost does not grow per contract: one query of the due contracts, their accounts read 100 at a
+time, and per wave of up to 100 BATCH_GETs one transaction spending the budgets and one writing the contracts
+(each write still conditional on its contract's version and status). The LinkedIn calls go POLL_WORKERS at a
+time; an application's secret is read only to mint its token (issue 7's 5,000-contract check:
+`python -m rsc_demo.poll_load`).
 """
 
 from __future__ import annotations
@@ -50,7 +56,8 @@ ATS_INTEGRATIONS_DAILY_LIMIT = 5_000  # LinkedIn's documented limit per applicat
 POLL_DAILY_BUDGET = 4_000  # the poll's share; the rest stays for setup, re-notify and push follow-ups
 CONTRACTS_PER_CALL = 100 // 4  # four keys per contract, 100 keys per Rest.li batch
 MAX_CONTRACTS_PER_RUN = 5_000
-POLL_WORKERS = 8
+POLL_WORKERS = 32  # parallel LinkedIn calls: a run waits on thousands of them (token mints, BATCH_GETs)
+POLL_WAVE = 100  # BATCH_GETs per wave: one budget transaction and one write transaction (DynamoDB's 100 items)
 
 ACTIVE = frozenset({ContractStatus.ENABLED, ContractStatus.SYNCING, ContractStatus.SYNCED, ContractStatus.SYNC_FAILED})
 WAITING = frozenset({ContractStatus.ACTIVATION_STARTED, ContractStatus.PARTNER_READY})
@@ -182,21 +189,26 @@ class Enablement:
                 )
             except StaleWrite:
                 continue
-            if saved.status != current.status:
-                logger.info(
-                    "contract status changed",
-                    extra={
-                        "account_id": saved.account_id,
-                        "contract_id": saved.contract_id,
-                        "from": current.status.value,
-                        "to": saved.status.value,
-                        "source": source,
-                    },
-                )
-            started = self._ensure_sync_started(saved)
-            self._schedule_seat_read(current, started)
-            return started
+            return self._observed(current, saved, source)
         raise Conflict("The contract is changing too often; try again.")
+
+    def _observed(self, current: Contract, saved: Contract, source: str) -> Contract:
+        """What follows a written observation: the status change logged, the initial sync started (once) on
+        reaching Enabled, the seat read scheduled when contract-level access arrived."""
+        if saved.status != current.status:
+            logger.info(
+                "contract status changed",
+                extra={
+                    "account_id": saved.account_id,
+                    "contract_id": saved.contract_id,
+                    "from": current.status.value,
+                    "to": saved.status.value,
+                    "source": source,
+                },
+            )
+        started = self._ensure_sync_started(saved)
+        self._schedule_seat_read(current, started)
+        return started
 
     def _schedule_seat_read(self, before: Contract, after: Contract) -> None:
         """Contract-level access just arrived outside a running sync (whose end links seats itself): read the
@@ -356,7 +368,10 @@ class Enablement:
     def _customer(self, account: Account) -> CustomerApi:
         if account.child_app is None:
             raise NotFound(f"account {account.account_id} has no LinkedIn application")
-        return CustomerApi(self.linkedin, child_app_credentials(self.secrets, account.child_app.secret_name))
+        # The secret is needed to mint a token, nothing else: while the application's token is good (30 min),
+        # its calls read no secret (the secret store's cache lasts 5 minutes; a poll calls every application).
+        app = self.linkedin.tokens.credentials(account.child_app.client_id)
+        return CustomerApi(self.linkedin, app or child_app_credentials(self.secrets, account.child_app.secret_name))
 
     def _spend(self, account: Account, calls: int, limit: int) -> bool:
         assert account.child_app is not None
@@ -366,7 +381,15 @@ class Enablement:
 
     # -- the poll --------------------------------------------------------------------------------
     def poll(self, limit: int = MAX_CONTRACTS_PER_RUN) -> PollReport:
-        """One scheduled run: every due contract, grouped per account into as few BATCH_GETs as possible."""
+        """One scheduled run: every due contract, grouped per account into as few BATCH_GETs as possible.
+
+        The run goes in waves of up to POLL_WAVE calls, each with a constant number of DynamoDB requests
+        (the accounts in one batch read for the whole run; per wave one transaction spending the applications'
+        budgets and one writing the observed contracts, each write still conditional on the contract's version
+        and status), so that thousands of due contracts cost thousands of LinkedIn calls, not thousands of
+        DynamoDB round trips on top. A contract whose conditional write loses (it changed since the index read
+        it) goes through ``observe``, which re-reads it.
+        """
         started = time.monotonic()
         now = self.clock.now()
         due = self.repo.contracts_due_for_poll(now, limit)
@@ -374,48 +397,125 @@ class Enablement:
         by_account: dict[str, list[Contract]] = defaultdict(list)
         for contract in due:
             by_account[contract.account_id].append(contract)
+        accounts = self.repo.get_accounts(by_account) if by_account else {}
+        calls: list[tuple[Account, list[Contract]]] = []
+        for account_id, contracts in by_account.items():
+            account = accounts.get(account_id)
+            if account is None or account.child_app is None:
+                continue
+            for start in range(0, len(contracts), CONTRACTS_PER_CALL):
+                calls.append((account, contracts[start : start + CONTRACTS_PER_CALL]))
         with ThreadPoolExecutor(max_workers=POLL_WORKERS) as pool:
-            for part in pool.map(self._poll_account, by_account.items()):
-                report.contracts_polled += part.contracts_polled
-                report.linkedin_calls += part.linkedin_calls
-                report.skipped_for_budget += part.skipped_for_budget
-                report.errors += part.errors
-                report.transitions.extend(part.transitions)
+            for start in range(0, len(calls), POLL_WAVE):
+                self._poll_wave(calls[start : start + POLL_WAVE], pool, report)
         logger.info(
             "enablement poll finished",
             extra={**report.__dict__, "transitions": len(report.transitions), "seconds": time.monotonic() - started},
         )
         return report
 
-    def _poll_account(self, item: tuple[str, list[Contract]]) -> PollReport:
-        account_id, contracts = item
-        report = PollReport()
-        account = self.repo.get_account(account_id)
-        if account is None or account.child_app is None:
-            return report
-        for start in range(0, len(contracts), CONTRACTS_PER_CALL):
-            chunk = contracts[start : start + CONTRACTS_PER_CALL]
-            if not self._spend(account, 1, POLL_DAILY_BUDGET):
-                report.skipped_for_budget += len(chunk)
-                for contract in chunk:
-                    self._postpone(contract, until_next_day=True)
+    def _poll_wave(
+        self, calls: list[tuple[Account, list[Contract]]], pool: ThreadPoolExecutor, report: PollReport
+    ) -> None:
+        """Spend the calls' budgets, BATCH_GET, write what LinkedIn reported, then what follows each write."""
+        fetching: list[tuple[Account, list[Contract]]] = []
+        for (account, chunk), spent in zip(calls, self._spend_for_calls(calls), strict=True):
+            if spent:
+                fetching.append((account, chunk))
                 continue
-            report.linkedin_calls += 1
-            try:
-                observed = self._batch_get(account, chunk)
-            except (LinkedInError, LinkedInUnavailable) as exc:
-                report.errors += 1
-                logger.warning("enablement poll failed", extra={"account_id": account_id, "problem": str(exc)[:200]})
-                for contract in chunk:
-                    self._postpone(contract)
-                continue
+            report.skipped_for_budget += len(chunk)
             for contract in chunk:
-                before = contract.status
-                after = self.observe(contract, observed, "poll")
-                report.contracts_polled += 1
-                if after.status != before:
-                    report.transitions.append(f"{account_id}/{contract.contract_id}: {before} -> {after.status}")
-        return report
+                self._postpone(contract, until_next_day=True)
+        report.linkedin_calls += len(fetching)
+        observed: list[tuple[Contract, list[Observation]]] = []
+        for account, chunk, outcome in self._fetch_all(fetching, pool):
+            if isinstance(outcome, list):
+                observed += [(contract, outcome) for contract in chunk]
+                continue
+            report.errors += 1
+            logger.warning(
+                "enablement poll failed", extra={"account_id": account.account_id, "problem": str(outcome)[:200]}
+            )
+            for contract in chunk:
+                self._postpone(contract)
+        for contract, after in self._write_observed(observed, pool):
+            report.contracts_polled += 1
+            if after.status != contract.status:
+                report.transitions.append(
+                    f"{contract.account_id}/{contract.contract_id}: {contract.status} -> {after.status}"
+                )
+
+    def _fetch_all(
+        self, calls: list[tuple[Account, list[Contract]]], pool: ThreadPoolExecutor
+    ) -> list[tuple[Account, list[Contract], list[Observation] | LinkedInError | LinkedInUnavailable]]:
+        """The BATCH_GETs, accounts in parallel, one account's calls one after the other (as they always were:
+        its first call reads the secret and mints the token, the others use them)."""
+        per_account: dict[str, list[tuple[Account, list[Contract]]]] = defaultdict(list)
+        for account, chunk in calls:
+            per_account[account.account_id].append((account, chunk))
+
+        def fetch(
+            of_one: list[tuple[Account, list[Contract]]],
+        ) -> list[tuple[Account, list[Contract], list[Observation] | LinkedInError | LinkedInUnavailable]]:
+            outcomes: list[tuple[Account, list[Contract], list[Observation] | LinkedInError | LinkedInUnavailable]]
+            outcomes = []
+            for account, chunk in of_one:
+                try:
+                    outcomes.append((account, chunk, self._batch_get(account, chunk)))
+                except (LinkedInError, LinkedInUnavailable) as exc:
+                    outcomes.append((account, chunk, exc))
+            return outcomes
+
+        return [outcome for part in pool.map(fetch, per_account.values()) for outcome in part]
+
+    def _write_observed(
+        self, observed: list[tuple[Contract, list[Observation]]], pool: ThreadPoolExecutor
+    ) -> list[tuple[Contract, Contract]]:
+        """Write each contract as ``observe`` would (conditional on the version the index read), all at once;
+        a contract changed since goes through ``observe`` itself, which re-reads it. Then what follows each write,
+        an account's contracts in order. Returns (contract as read, contract now) pairs."""
+        if not observed:
+            return []
+        saved = self.repo.update_contracts(
+            [
+                (self._apply(contract, observations, "poll"), frozenset({contract.status}), contract.version)
+                for contract, observations in observed
+            ]
+        )
+        per_account: dict[str, list[tuple[Contract, list[Observation], Contract | None]]] = defaultdict(list)
+        for (contract, observations), written in zip(observed, saved, strict=True):
+            per_account[contract.account_id].append((contract, observations, written))
+
+        def finish(items: list[tuple[Contract, list[Observation], Contract | None]]) -> list[tuple[Contract, Contract]]:
+            return [
+                (contract, self.observe(contract, observations, "poll"))
+                if written is None
+                else (contract, self._observed(contract, written, "poll"))
+                for contract, observations, written in items
+            ]
+
+        return [pair for part in pool.map(finish, per_account.values()) for pair in part]
+
+    def _spend_for_calls(self, calls: list[tuple[Account, list[Contract]]]) -> list[bool]:
+        """One call each from the applications' daily budgets, in one go; an application that cannot afford all
+        of its calls in this wave spends them one at a time, as far as its budget goes."""
+        per_app: dict[str, int] = defaultdict(int)
+        for account, _ in calls:
+            assert account.child_app is not None
+            per_app[account.child_app.key] += 1
+        day = utc_day(self.clock.now())
+        granted = self.repo.consume_daily_calls_many(per_app, "atsIntegrations", day, POLL_DAILY_BUDGET)
+        spent: list[bool] = []
+        for account, _ in calls:
+            assert account.child_app is not None
+            key = account.child_app.key
+            if key in granted:
+                spent.append(True)
+            elif per_app[key] == 1:
+                spent.append(False)
+            else:
+                spent.append(self._spend(account, 1, POLL_DAILY_BUDGET))
+        return spent
 
     def _batch_get(self, account: Account, contracts: list[Contract]) -> list[Observation]:
         keys = [k for c in contracts for k in rsc_integration_keys(c.organization_urn, c.contract_urn)]

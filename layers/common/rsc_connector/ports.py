@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from rsc_connector.domain import Account, Contract, ContractStatus
@@ -11,6 +12,10 @@ class StateRepository(Protocol):
     """Accounts, contracts and OAuth states (DynamoDB in AWS, rsc_connector.adapters.dynamodb)."""
 
     def get_account(self, account_id: str) -> Account | None: ...
+
+    def get_accounts(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        """Several accounts at once (strongly consistent), by id; unknown ids are left out."""
+        ...
 
     def save_account(self, account: Account) -> None: ...
 
@@ -42,6 +47,13 @@ class StateRepository(Protocol):
         """
         ...
 
+    def update_contracts(
+        self, writes: Sequence[tuple[Contract, frozenset[ContractStatus], int]]
+    ) -> list[Contract | None]:
+        """Several update_contract writes (contract, allowed_from, expected_version) at once, each conditional on
+        its own; per write the saved contract, or None where update_contract would have raised StaleWrite."""
+        ...
+
     def contracts_due_for_poll(self, now: float, limit: int) -> list[Contract]: ...
 
     def claim_history(
@@ -53,6 +65,10 @@ class StateRepository(Protocol):
     def release_history(self, account_id: str, organization_urn: str) -> None: ...
 
     def consume_daily_calls(self, app_key: str, resource: str, day: str, calls: int, limit: int) -> bool: ...
+
+    def consume_daily_calls_many(self, calls: Mapping[str, int], resource: str, day: str, limit: int) -> set[str]:
+        """consume_daily_calls for several applications ({app_key: calls}); the app keys whose calls counted."""
+        ...
 
     def daily_calls(self, app_key: str, resource: str, day: str) -> int: ...
 

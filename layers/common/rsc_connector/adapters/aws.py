@@ -7,7 +7,10 @@ from typing import Any
 
 from botocore.config import Config
 
-BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+# 32 connections: the enablement poll calls from 32 threads (botocore keeps 10 and warns beyond them).
+BOTO_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10, max_pool_connections=32
+)
 
 
 @functools.cache

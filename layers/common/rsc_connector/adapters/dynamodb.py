@@ -9,6 +9,8 @@ Keys:
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +22,8 @@ from rsc_connector.domain import Account, Contract, ContractStatus
 from rsc_connector.errors import InvalidOAuthState
 
 POLL_INDEX_PK = "POLL"
+BATCH_GET_KEYS = 100  # BatchGetItem's limit per request
+TRANSACTION_ITEMS = 100  # TransactWriteItems' limit per request
 
 
 class StaleWrite(Exception):
@@ -47,6 +51,15 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def _conditional_failed(exc: ClientError) -> bool:
     return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def _cancellation_codes(exc: ClientError, size: int) -> list[str] | None:
+    """Per item of a cancelled transaction, why (``None`` for an item that was fine); None if not a cancellation."""
+    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+        return None
+    reasons = exc.response.get("CancellationReasons") or []
+    codes = [str((reason or {}).get("Code") or "None") for reason in reasons]
+    return codes if len(codes) == size else ["Unknown"] * size
 
 
 class TableStore:
@@ -82,6 +95,36 @@ class DynamoStateRepository:
         if "Item" not in item:
             return None
         return Account.model_validate(from_item(item["Item"]))
+
+    def get_accounts(self, account_ids: Iterable[str]) -> dict[str, Account]:
+        """Several accounts by id, strongly consistent, 100 per BatchGetItem (unknown ids are left out).
+
+        The batch operations go through the table resource's client (``table.meta.client``), which takes and returns
+        plain values, as the resource API does."""
+        wanted = list(dict.fromkeys(account_ids))
+        found: dict[str, Account] = {}
+        client = self.table.meta.client
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            keys = [
+                {"pk": f"ACCOUNT#{account_id}", "sk": "#ACCOUNT"}
+                for account_id in wanted[start : start + BATCH_GET_KEYS]
+            ]
+            request: dict[str, Any] = {self.table.name: {"Keys": keys, "ConsistentRead": True}}
+            for attempt in range(6):
+                page = client.batch_get_item(RequestItems=request)
+                for item in page.get("Responses", {}).get(self.table.name, []):
+                    account = Account.model_validate(from_item(item))
+                    found[account.account_id] = account
+                request = page.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**attempt))  # throttled keys come back unprocessed: back off, ask again
+            for key in (request.get(self.table.name) or {}).get("Keys", []):  # still unprocessed: one by one
+                account_id = str(key["pk"]).removeprefix("ACCOUNT#")
+                single = self.get_account(account_id)
+                if single is not None:
+                    found[account_id] = single
+        return found
 
     def save_account(self, account: Account) -> None:
         item = {"pk": f"ACCOUNT#{account.account_id}", "sk": "#ACCOUNT", "type": "account"}
@@ -194,6 +237,62 @@ class DynamoStateRepository:
             raise
         return new
 
+    def update_contracts(
+        self, writes: Sequence[tuple[Contract, frozenset[ContractStatus], int]]
+    ) -> list[Contract | None]:
+        """Several ``update_contract`` writes (contract, allowed_from, expected_version), each with its own
+        condition, grouped into transactions of up to 100 (each contract at most once). Per write, the saved
+        contract, or None where ``update_contract`` would have raised StaleWrite (nothing was written for it)."""
+        results: list[Contract | None] = [None] * len(writes)
+        for start in range(0, len(writes), TRANSACTION_ITEMS):
+            positions = list(range(start, min(start + TRANSACTION_ITEMS, len(writes))))
+            for _ in range(3):
+                if not positions:
+                    break
+                news = [
+                    writes[i][0].model_copy(update={"version": writes[i][2] + 1}) for i in positions
+                ]  # as update_contract writes them
+                items = [
+                    {
+                        "Put": {
+                            "TableName": self.table.name,
+                            "Item": self._contract_item(new),
+                            "ConditionExpression": "#version = :version AND #status IN ("
+                            + ", ".join(f":s{n}" for n in range(len(writes[i][1])))
+                            + ")",
+                            "ExpressionAttributeNames": {"#version": "version", "#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":version": writes[i][2],
+                                **{f":s{n}": status.value for n, status in enumerate(sorted(writes[i][1]))},
+                            },
+                        }
+                    }
+                    for i, new in zip(positions, news, strict=True)
+                ]
+                try:
+                    self.table.meta.client.transact_write_items(TransactItems=items)
+                except ClientError as exc:
+                    codes = _cancellation_codes(exc, len(positions))
+                    if codes is None:
+                        raise
+                    # A failed condition is a stale write (None); the others were cancelled with it: try again.
+                    positions = [
+                        i for i, code in zip(positions, codes, strict=True) if code != "ConditionalCheckFailed"
+                    ]
+                    continue
+                for i, new in zip(positions, news, strict=True):
+                    results[i] = new
+                positions = []
+            for i in positions:  # still cancelled (e.g. conflicts with other transactions): one by one
+                contract, allowed_from, expected_version = writes[i]
+                try:
+                    results[i] = self.update_contract(
+                        contract, allowed_from=allowed_from, expected_version=expected_version
+                    )
+                except StaleWrite:
+                    results[i] = None
+        return results
+
     def contracts_due_for_poll(self, now: float, limit: int) -> list[Contract]:
         """Contracts whose next poll time has come, most overdue first (gsi1, eventually consistent)."""
         items: list[dict[str, Any]] = []
@@ -254,6 +353,51 @@ class DynamoStateRepository:
             if _conditional_failed(exc):
                 return False
             raise
+
+    def consume_daily_calls_many(self, calls: Mapping[str, int], resource: str, day: str, limit: int) -> set[str]:
+        """``consume_daily_calls`` for several applications ({app_key: calls}) in transactions of up to 100:
+        returns the app keys whose calls were counted; nothing is counted for the others (over their budget)."""
+        granted: set[str] = set()
+        pending = [(app_key, n) for app_key, n in calls.items() if n <= limit]
+        for start in range(0, len(pending), TRANSACTION_ITEMS):
+            batch = pending[start : start + TRANSACTION_ITEMS]
+            for _ in range(3):
+                if not batch:
+                    break
+                items = [
+                    {
+                        "Update": {
+                            "TableName": self.table.name,
+                            "Key": {"pk": f"BUDGET#{app_key}#{resource}", "sk": day},
+                            "UpdateExpression": "ADD #calls :n SET #ttl = if_not_exists(#ttl, :ttl)",
+                            "ConditionExpression": "attribute_not_exists(#calls) OR #calls <= :most",
+                            "ExpressionAttributeNames": {"#calls": "calls", "#ttl": "ttl"},
+                            "ExpressionAttributeValues": {
+                                ":n": n,
+                                ":most": limit - n,
+                                ":ttl": _day_ttl(day),
+                            },
+                        }
+                    }
+                    for app_key, n in batch
+                ]
+                try:
+                    self.table.meta.client.transact_write_items(TransactItems=items)
+                except ClientError as exc:
+                    codes = _cancellation_codes(exc, len(batch))
+                    if codes is None:
+                        raise
+                    # Over budget: not counted. The others were cancelled with it: try again.
+                    batch = [
+                        spend for spend, code in zip(batch, codes, strict=True) if code != "ConditionalCheckFailed"
+                    ]
+                    continue
+                granted.update(app_key for app_key, _ in batch)
+                batch = []
+            granted.update(  # still cancelled (e.g. conflicts with other transactions): one by one
+                app_key for app_key, n in batch if self.consume_daily_calls(app_key, resource, day, n, limit)
+            )
+        return granted
 
     def daily_calls(self, app_key: str, resource: str, day: str) -> int:
         item = self.table.get_item(Key={"pk": f"BUDGET#{app_key}#{resource}", "sk": day}).get("Item") or {}

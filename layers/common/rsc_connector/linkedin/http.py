@@ -26,6 +26,7 @@ RENEW_BEFORE_EXPIRY_SECONDS = 60
 TIMEOUT = (3.05, 20.0)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_QUERY_BYTES = 4000  # LinkedIn answers 414 above 4 KB of query; tunnel before that
+POOL_CONNECTIONS = 32  # kept-alive connections to LinkedIn: as many as the enablement poll's parallel calls
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -88,24 +89,50 @@ def error_from_response(resp: requests.Response) -> LinkedInError:
 
 
 class TokenCache:
-    """One client-credentials token per LinkedIn application, shared by every call in this container."""
+    """One client-credentials token per LinkedIn application, shared by every call in this container.
+
+    Concurrent calls of one application wait for its one mint; different applications mint in parallel (the
+    enablement poll mints for thousands of applications in a run).
+    """
 
     def __init__(self, session: requests.Session, oauth_base_url: str, clock: Clock | None = None) -> None:
         self._session = session
         self._url = oauth_base_url.rstrip("/") + "/accessToken"
         self._clock = clock or SystemClock()
-        self._tokens: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[str, float, AppCredentials]] = {}
+        self._lock = threading.Lock()  # guards the dictionaries; never held during a mint
+        self._minting: dict[str, threading.Lock] = {}  # one per application: held during its mint
         self.minted = 0
+
+    def _valid(self, client_id: str) -> tuple[str, float, AppCredentials] | None:
+        cached = self._tokens.get(client_id)
+        if cached and cached[1] - RENEW_BEFORE_EXPIRY_SECONDS > self._clock.now():
+            return cached
+        return None
 
     def get(self, app: AppCredentials) -> str:
         with self._lock:
-            cached = self._tokens.get(app.client_id)
-            if cached and cached[1] - RENEW_BEFORE_EXPIRY_SECONDS > self._clock.now():
+            cached = self._valid(app.client_id)
+            if cached:
                 return cached[0]
+            minting = self._minting.setdefault(app.client_id, threading.Lock())
+        with minting:
+            with self._lock:
+                cached = self._valid(app.client_id)  # minted by another call while this one waited
+                if cached:
+                    return cached[0]
             token, expires_at = self._mint(app)
-            self._tokens[app.client_id] = (token, expires_at)
+            with self._lock:
+                self._tokens[app.client_id] = (token, expires_at, app)
+                self.minted += 1
             return token
+
+    def credentials(self, client_id: str) -> AppCredentials | None:
+        """The credentials an application's still-good token was minted with, None without such a token: a
+        caller holding them needs no secret read for its calls (the secret is needed to mint, nothing else)."""
+        with self._lock:
+            cached = self._valid(client_id)
+            return cached[2] if cached else None
 
     def invalidate(self, app: AppCredentials, token: str) -> None:
         with self._lock:
@@ -129,9 +156,18 @@ class TokenCache:
         body = resp.json()
         # LinkedIn's docs show expires_in as a string ("1800"); accept a number or a string.
         expires_in = float(body["expires_in"])
-        self.minted += 1
         logger.info("linkedin token minted", extra={"client_id": app.client_id, "expires_in": expires_in})
         return str(body["access_token"]), self._clock.now() + expires_in
+
+
+def _pooled_session() -> requests.Session:
+    """A session keeping up to POOL_CONNECTIONS connections alive (requests keeps 10, and a call made beyond
+    them opens a connection, with its TLS handshake, only to close it afterwards)."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_CONNECTIONS)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
 
 
 class LinkedInHttp:
@@ -150,7 +186,7 @@ class LinkedInHttp:
     ) -> None:
         self.api_base_url = api_base_url.rstrip("/")
         self.oauth_base_url = oauth_base_url.rstrip("/")
-        self.session = session or requests.Session()
+        self.session = session or _pooled_session()
         self.tokens = TokenCache(self.session, self.oauth_base_url, clock)
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
