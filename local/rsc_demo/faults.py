@@ -204,13 +204,26 @@ def run(plan: FaultPlan, out: Any = sys.stdout) -> dict[str, Any]:
         try:
             story = run_story(stack, io.StringIO())
             execution = story["executions"][0]["executionArn"]
-            described = stack.wait_for_execution(execution, timeout=max(900.0, plan.records / plan.ceiling * 60 * 8))
+            try:
+                described = stack.wait_for_execution(
+                    execution, timeout=max(900.0, plan.records / plan.ceiling * 60 * 8)
+                )
+            except TimeoutError:  # report where the run stands (still RUNNING): what is missing, where the pages are
+                described = stack.boto3_client("stepfunctions").describe_execution(executionArn=execution)
         finally:
             chaos.uninstall()
         injected = requests.get(f"{linkedin}/_control/faults", timeout=10).json()["injected"]
         requests.post(f"{linkedin}/_control/faults", json={}, timeout=10).raise_for_status()
         report = verify(spec, ACCOUNT, ORG, linkedin)
         sync = AtsBackend(stack.api_url).status(OWNER).body["contracts"][0]["sync"] or {}
+        queue = sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
+        )["Attributes"]
         dlq = int(
             sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
                 "ApproximateNumberOfMessages"
@@ -238,6 +251,8 @@ def run(plan: FaultPlan, out: Any = sys.stdout) -> dict[str, Any]:
             "sqsDuplicate": chaos.duplicates,
         },
         "idempotency_records_left_in_progress": chaos.kills,
+        "sync_queue_at_the_end": {name.removeprefix("ApproximateNumberOf"): int(n) for name, n in queue.items()},
+        "sync_status_at_the_end": sync.get("status"),
         "retries": {
             "linkedinCallRetries": chaos.http_retries,
             "pagesSentBack": chaos.page_delays,
@@ -270,6 +285,7 @@ def _print(out: Any, f: dict[str, Any], counter_rows: list[tuple[Any, ...]]) -> 
         f"ceiling: {f['time_over_ideal_seconds']} s over it\n"
     )
     out.write(f"  records lost: {f['records_lost']}   DLQ: {f['dlq_messages']}   verify: {f['verify']}\n")
+    out.write(f"  sync queue at the end: {f['sync_queue_at_the_end']}; sync status {f['sync_status_at_the_end']}\n")
     out.write(f"  rejected records exactly the invalid ones: {f['rejections_exactly_the_invalid_ones']}\n")
     out.write(f"  {'counters vs LinkedIn':20}{'accepted':>10}{'held':>8}{'rejected':>10}{'invalid':>9}\n")
     for entity, accepted, held, rejected, truth, ok in counter_rows:

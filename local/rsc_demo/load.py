@@ -25,6 +25,7 @@ ceiling itself.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -36,6 +37,8 @@ from typing import Any
 
 from rsc_demo.ats import AtsBackend, AtsUser
 from rsc_demo.linkedin_people import LinkedInPeople
+
+SYNC_PATHS = ("/v2/simpleJobPostings", "/v2/atsCandidates", "/v2/atsApplications")  # its writes, not task reads
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,10 @@ def run(plan: LoadPlan, out: Any = sys.stdout) -> dict[str, Any]:
     with LocalStack(config) as stack:
         assert stack.linkedin is not None and stack.ats is not None
         linkedin = stack.linkedin.base_url
-        requests.post(f"{linkedin}/_control/request-log", json={"enabled": False}, timeout=10).raise_for_status()
+        # The request log keeps each call's time and application (no bodies): the idle stretches per customer
+        requests.post(
+            f"{linkedin}/_control/request-log", json={"enabled": True, "maxBodyBytes": 0}, timeout=10
+        ).raise_for_status()
         requests.post(
             f"{linkedin}/_control/limits", json={"syncRecordsPerMinute": plan.ceiling}, timeout=10
         ).raise_for_status()
@@ -185,12 +191,14 @@ def run(plan: LoadPlan, out: Any = sys.stdout) -> dict[str, Any]:
         timeout = max(900.0, plan.records / plan.ceiling * 60 * 3)
         described = _wait_all(sfn, [e["executionArn"] for e in executions], timeout, out)
         usage = requests.get(f"{linkedin}/_control/usage", timeout=30).json()
+        request_log = requests.get(f"{linkedin}/_control/requests", timeout=120).json()
         app_list = requests.get(f"{linkedin}/_control/apps", timeout=30).json()
         reports = {c.account_id: verify(specs[c.account_id], c.account_id, c.organization, linkedin) for c in customers}
         statuses = {c.account_id: (ats.status(c.owner).body["contracts"][0].get("sync") or {}) for c in customers}
         emails = stack.read_emails()
 
     client_of_key = {a["key"]: a["clientId"] for a in app_list}
+    sends = _sync_sends(request_log)
     sync_usage = usage.get("sync") or {}
     starts = [d["startDate"].timestamp() for d in described.values()]
     stops = [d.get("stopDate", d["startDate"]).timestamp() for d in described.values()]
@@ -214,6 +222,7 @@ def run(plan: LoadPlan, out: Any = sys.stdout) -> dict[str, Any]:
                 "max_records_in_any_minute": int(meter.get("maxRecordsPerMinute", 0)),
                 "rate_429s": int(throttled.get("recordsPerMinute", 0)),
                 "violations": int(meter.get("violations", 0)),
+                "longest_idle_seconds": _longest_idle(sends.get(client_of_key.get(apps[account], ""), [])),
                 "verify": {"missing": report.missing, "extra": report.extra, "differing": report.differing},
                 "sync_status": statuses[account].get("status"),
                 "completion_email": any(customer.company in (e.body or "") for e in emails),
@@ -247,6 +256,22 @@ def run(plan: LoadPlan, out: Any = sys.stdout) -> dict[str, Any]:
     }
     _print(out, figures)
     return figures
+
+
+def _sync_sends(request_log: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """Per child application (client id), the times (s) of its sync writes LinkedIn received."""
+    sends: dict[str, list[float]] = {}
+    for entry in request_log:
+        if entry.get("app") and entry.get("method") != "GET" and entry.get("path", "").startswith(SYNC_PATHS):
+            sends.setdefault(entry["app"], []).append(entry["at"] / 1000)
+    return sends
+
+
+def _longest_idle(times: list[float]) -> float:
+    """The longest stretch without a sync write between a customer's first and last: budget left unused (at the
+    smooth rate the gap between two full calls is 100 records / rate)."""
+    ordered = sorted(times)
+    return round(max((b - a for a, b in itertools.pairwise(ordered)), default=0.0), 1)
 
 
 def _paced(ceiling: int) -> int:
@@ -297,14 +322,15 @@ def _print(out: Any, f: dict[str, Any]) -> None:
     )
     out.write(
         f"  {'customer':10}{'status':>11}{'wall s':>9}{'ideal s':>9}{'max/60s':>9}{'429s':>6}{'viol.':>7}"
-        f"{'at LinkedIn':>13}  verify\n"
+        f"{'idle s':>8}{'at LinkedIn':>13}  verify\n"
     )
     for c in f["per_customer"]:
         v = c["verify"]
         out.write(
             f"  {c['account']:10}{c['execution_status']:>11}{c['wall_seconds']!s:>9}{c['ideal_seconds']:>9}"
             f"{c['max_records_in_any_minute']:>9}{c['rate_429s']:>6}{c['violations']:>7}"
-            f"{c['records_at_linkedin']:>13}  {v['missing']}/{v['extra']}/{v['differing']}\n"
+            f"{c['longest_idle_seconds']:>8}{c['records_at_linkedin']:>13}  "
+            f"{v['missing']}/{v['extra']}/{v['differing']}\n"
         )
     out.write(
         f"\n  syncs started within {f['start_spread_seconds']} s of each other; all done in {f['total_seconds']} s = "
