@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -22,6 +22,7 @@ from rsc_connector.domain import Account, Contract, ContractStatus
 from rsc_connector.errors import InvalidOAuthState
 
 POLL_INDEX_PK = "POLL"
+T = TypeVar("T")
 BATCH_GET_KEYS = 100  # BatchGetItem's limit per request
 TRANSACTION_ITEMS = 100  # TransactWriteItems' limit per request
 
@@ -243,47 +244,31 @@ class DynamoStateRepository:
         """Several ``update_contract`` writes (contract, allowed_from, expected_version), each with its own
         condition, grouped into transactions of up to 100 (each contract at most once). Per write, the saved
         contract, or None where ``update_contract`` would have raised StaleWrite (nothing was written for it)."""
+        news = [contract.model_copy(update={"version": version + 1}) for contract, _, version in writes]
+
+        def put(i: int) -> dict[str, Any]:  # as update_contract writes it
+            allowed_from, expected_version = writes[i][1], writes[i][2]
+            return {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": self._contract_item(news[i]),
+                    "ConditionExpression": "#version = :version AND #status IN ("
+                    + ", ".join(f":s{n}" for n in range(len(allowed_from)))
+                    + ")",
+                    "ExpressionAttributeNames": {"#version": "version", "#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":version": expected_version,
+                        **{f":s{n}": status.value for n, status in enumerate(sorted(allowed_from))},
+                    },
+                }
+            }
+
         results: list[Contract | None] = [None] * len(writes)
         for start in range(0, len(writes), TRANSACTION_ITEMS):
-            positions = list(range(start, min(start + TRANSACTION_ITEMS, len(writes))))
-            for _ in range(3):
-                if not positions:
-                    break
-                news = [
-                    writes[i][0].model_copy(update={"version": writes[i][2] + 1}) for i in positions
-                ]  # as update_contract writes them
-                items = [
-                    {
-                        "Put": {
-                            "TableName": self.table.name,
-                            "Item": self._contract_item(new),
-                            "ConditionExpression": "#version = :version AND #status IN ("
-                            + ", ".join(f":s{n}" for n in range(len(writes[i][1])))
-                            + ")",
-                            "ExpressionAttributeNames": {"#version": "version", "#status": "status"},
-                            "ExpressionAttributeValues": {
-                                ":version": writes[i][2],
-                                **{f":s{n}": status.value for n, status in enumerate(sorted(writes[i][1]))},
-                            },
-                        }
-                    }
-                    for i, new in zip(positions, news, strict=True)
-                ]
-                try:
-                    self.table.meta.client.transact_write_items(TransactItems=items)
-                except ClientError as exc:
-                    codes = _cancellation_codes(exc, len(positions))
-                    if codes is None:
-                        raise
-                    # A failed condition is a stale write (None); the others were cancelled with it: try again.
-                    positions = [
-                        i for i, code in zip(positions, codes, strict=True) if code != "ConditionalCheckFailed"
-                    ]
-                    continue
-                for i, new in zip(positions, news, strict=True):
-                    results[i] = new
-                positions = []
-            for i in positions:  # still cancelled (e.g. conflicts with other transactions): one by one
+            written, cancelled = self._transact(list(range(start, min(start + TRANSACTION_ITEMS, len(writes)))), put)
+            for i in written:
+                results[i] = news[i]
+            for i in cancelled:  # still cancelled (e.g. conflicts with other transactions): one by one
                 contract, allowed_from, expected_version = writes[i]
                 try:
                     results[i] = self.update_contract(
@@ -292,6 +277,25 @@ class DynamoStateRepository:
                 except StaleWrite:
                     results[i] = None
         return results
+
+    def _transact(self, entries: list[T], item: Callable[[T], dict[str, Any]]) -> tuple[list[T], list[T]]:
+        """One transaction of the entries' items, tried up to 3 times. An entry whose condition failed is dropped
+        (a stale write, an exhausted budget: nothing is written for it); the others, cancelled with it, are tried
+        again. Returns (written, still cancelled after the tries)."""
+        pending = entries
+        for _ in range(3):
+            if not pending:
+                break
+            try:
+                self.table.meta.client.transact_write_items(TransactItems=[item(entry) for entry in pending])
+            except ClientError as exc:
+                codes = _cancellation_codes(exc, len(pending))
+                if codes is None:
+                    raise
+                pending = [e for e, code in zip(pending, codes, strict=True) if code != "ConditionalCheckFailed"]
+                continue
+            return pending, []
+        return [], pending
 
     def contracts_due_for_poll(self, now: float, limit: int) -> list[Contract]:
         """Contracts whose next poll time has come, most overdue first (gsi1, eventually consistent)."""
@@ -357,45 +361,27 @@ class DynamoStateRepository:
     def consume_daily_calls_many(self, calls: Mapping[str, int], resource: str, day: str, limit: int) -> set[str]:
         """``consume_daily_calls`` for several applications ({app_key: calls}) in transactions of up to 100:
         returns the app keys whose calls were counted; nothing is counted for the others (over their budget)."""
+
+        def spend(entry: tuple[str, int]) -> dict[str, Any]:
+            app_key, n = entry
+            return {
+                "Update": {
+                    "TableName": self.table.name,
+                    "Key": {"pk": f"BUDGET#{app_key}#{resource}", "sk": day},
+                    "UpdateExpression": "ADD #calls :n SET #ttl = if_not_exists(#ttl, :ttl)",
+                    "ConditionExpression": "attribute_not_exists(#calls) OR #calls <= :most",
+                    "ExpressionAttributeNames": {"#calls": "calls", "#ttl": "ttl"},
+                    "ExpressionAttributeValues": {":n": n, ":most": limit - n, ":ttl": _day_ttl(day)},
+                }
+            }
+
         granted: set[str] = set()
         pending = [(app_key, n) for app_key, n in calls.items() if n <= limit]
         for start in range(0, len(pending), TRANSACTION_ITEMS):
-            batch = pending[start : start + TRANSACTION_ITEMS]
-            for _ in range(3):
-                if not batch:
-                    break
-                items = [
-                    {
-                        "Update": {
-                            "TableName": self.table.name,
-                            "Key": {"pk": f"BUDGET#{app_key}#{resource}", "sk": day},
-                            "UpdateExpression": "ADD #calls :n SET #ttl = if_not_exists(#ttl, :ttl)",
-                            "ConditionExpression": "attribute_not_exists(#calls) OR #calls <= :most",
-                            "ExpressionAttributeNames": {"#calls": "calls", "#ttl": "ttl"},
-                            "ExpressionAttributeValues": {
-                                ":n": n,
-                                ":most": limit - n,
-                                ":ttl": _day_ttl(day),
-                            },
-                        }
-                    }
-                    for app_key, n in batch
-                ]
-                try:
-                    self.table.meta.client.transact_write_items(TransactItems=items)
-                except ClientError as exc:
-                    codes = _cancellation_codes(exc, len(batch))
-                    if codes is None:
-                        raise
-                    # Over budget: not counted. The others were cancelled with it: try again.
-                    batch = [
-                        spend for spend, code in zip(batch, codes, strict=True) if code != "ConditionalCheckFailed"
-                    ]
-                    continue
-                granted.update(app_key for app_key, _ in batch)
-                batch = []
+            written, cancelled = self._transact(pending[start : start + TRANSACTION_ITEMS], spend)
+            granted.update(app_key for app_key, _ in written)
             granted.update(  # still cancelled (e.g. conflicts with other transactions): one by one
-                app_key for app_key, n in batch if self.consume_daily_calls(app_key, resource, day, n, limit)
+                app_key for app_key, n in cancelled if self.consume_daily_calls(app_key, resource, day, n, limit)
             )
         return granted
 
