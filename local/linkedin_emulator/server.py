@@ -351,6 +351,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # listen backlog: the enablement poll opens 32 connections at once (5 reset some)
 
     def __init__(self, address: tuple[str, int], router: Router, *, verbose: bool = False) -> None:
         self.router = router

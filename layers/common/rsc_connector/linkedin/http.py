@@ -141,16 +141,19 @@ class TokenCache:
                 del self._tokens[app.client_id]
 
     def _mint(self, app: AppCredentials) -> tuple[str, float]:
-        resp = self._session.post(
-            self._url,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": app.client_id,
-                "client_secret": app.client_secret,
-            },
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            timeout=TIMEOUT,
-        )
+        try:
+            resp = self._session.post(
+                self._url,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": app.client_id,
+                    "client_secret": app.client_secret,
+                },
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                timeout=TIMEOUT,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:  # as a call's: LinkedIn did not answer
+            raise LinkedInError(503, f"LinkedIn did not answer the token request ({type(exc).__name__})") from None
         if resp.status_code != 200:
             raise error_from_response(resp)
         body = resp.json()
