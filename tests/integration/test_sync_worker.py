@@ -153,6 +153,87 @@ def test_linkedin_faults_delay_the_page_and_count_nothing(enabled: dict[str, Any
     assert worker(enabled, linkedin).process(message, receive_count=4).status == "counted"
 
 
+def test_a_sub_resource_page_keeps_the_calls_linkedin_answered_and_retries_only_the_rest(
+    enabled: dict[str, Any], linkedin: Any
+) -> None:
+    """A notes page makes one call per candidate. When some of those calls fail, the retry sends only the
+    failed candidates' notes (a fault suite run once saw a 70-call page re-send everything on 5 attempts)."""
+    w = worker(enabled, linkedin)
+    message = page("candidate-notes", 0)
+    parents = {r["candidate_id"] for r in message.records or []}
+    assert len(parents) > 10  # many calls
+    requests.post(f"{linkedin.base_url}/_control/faults", json={"seed": 3, "rates": {"500": 0.6}}, timeout=5)
+    with pytest.raises(RetryLater) as err:
+        w.process(message, receive_count=6)
+    requests.post(f"{linkedin.base_url}/_control/faults", json={}, timeout=5)
+    attempts = enabled["store"].page_attempts(KEY, "candidate-notes", 0)
+    assert 0 < len(attempts.settled) < 100, "some calls were answered, some failed"
+    # it got something through: the page comes back after the base delay, whatever its delivery count
+    assert (attempts.stalled, err.value.delay_seconds) == (0, 10)
+    assert enabled["store"].progress(KEY, ["candidate-notes"])["candidate-notes"].pages_done == 0
+
+    requests.delete(f"{linkedin.base_url}/_control/requests", timeout=5)
+    outcome = w.process(message, receive_count=7)
+    assert outcome.status == "counted" and outcome.accepted + outcome.rejected == 100
+    resent = {tuple(k) for k in _notes_sent(linkedin_writes(linkedin))}
+    assert resent and not resent & {(note, parent) for note, parent in _settled_pairs(message, attempts.settled)}
+    assert len(resent) == 100 - len(attempts.settled)  # exactly the unsettled notes, once each
+    progress = enabled["store"].progress(KEY, ["candidate-notes"])["candidate-notes"]
+    assert (progress.pages_done, progress.accepted + progress.rejected, progress.sent) == (1, 100, 100)
+    assert enabled["store"].page_attempts(KEY, "candidate-notes", 0).stored is False  # removed once counted
+    marker = enabled["store"].pages(KEY, "candidate-notes")[0]
+    assert set(marker["accepted"]) >= set(attempts.accepted)
+
+
+def _notes_sent(writes: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(note id, candidate path key) of every note PUT in the request log."""
+    out = []
+    for write in writes:
+        path = write["path"]
+        if "/notes" not in path:
+            continue
+        parent = path.split("/atsCandidates/", 1)[1].rsplit("/notes", 1)[0]
+        ids = _ids_of(write)
+        out.extend((i, parent) for i in ids)
+    return out
+
+
+def _ids_of(write: dict[str, Any]) -> list[str]:
+    return list(json.loads(write["body"])["entities"])
+
+
+def _settled_pairs(message: PageMessage, settled: set[str]) -> list[tuple[str, str]]:
+    from rsc_connector.linkedin import restli
+    from rsc_connector.sync.mapping import MappingOptions, Rejected, map_record
+
+    pairs = []
+    for record in message.records or []:
+        try:
+            mapped = map_record(Entity.CANDIDATE_NOTES, record, MappingOptions(organization_urn=ORG))
+        except Rejected:  # never sent
+            continue
+        if mapped.ats_id in settled and mapped.parent_key:
+            pairs.append((mapped.ats_id, restli.path_key(mapped.parent_key)))
+    return pairs
+
+
+def test_a_page_that_settles_nothing_backs_off_by_its_failed_attempts_not_its_deliveries(
+    enabled: dict[str, Any], linkedin: Any
+) -> None:
+    w = worker(enabled, linkedin)
+    message = page("candidates", 1)
+    requests.post(f"{linkedin.base_url}/_control/faults", json={"seed": 1, "rates": {"500": 1.0}}, timeout=5)
+    delays = []
+    for receive_count in (1, 9, 10):  # deliveries also count crashes and waits on another worker
+        with pytest.raises(RetryLater) as err:
+            w.process(message, receive_count=receive_count)
+        delays.append(err.value.delay_seconds)
+    requests.post(f"{linkedin.base_url}/_control/faults", json={}, timeout=5)
+    assert delays == [10, 20, 40]
+    assert w.process(message, receive_count=11).status == "counted"
+    assert enabled["store"].page_attempts(KEY, "candidates", 1).stored is False
+
+
 def test_rejections_are_counted_with_their_reasons(enabled: dict[str, Any], linkedin: Any) -> None:
     w = worker(enabled, linkedin)
     for index in range(3):

@@ -2,7 +2,9 @@
 100, per-entity statuses read one by one from HTTP 200 replies, jobs as asynchronous tasks.
 
 Sub-resources (notes, stages, interview feedback) are batched per parent, as LinkedIn's URLs require: a page of
-100 notes over 40 candidates is 40 calls. The caller's rate budget counts both records and calls.
+100 notes over 40 candidates is 40 calls. The caller's rate budget counts both records and calls. When some of
+those calls fail (after the HTTP client's own retries), the others' answers are kept: the outcome lists the
+records left unsent and the error, so the caller can retry only those.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rsc_connector.linkedin import restli
-from rsc_connector.linkedin.http import AppCredentials, LinkedInHttp
+from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp
 from rsc_connector.sync.mapping import Entity, Mapped, application_key, candidate_key
 
 SUB_RESOURCES = {
@@ -32,7 +34,11 @@ class UpsertOutcome:
     accepted: list[str] = field(default_factory=list)
     rejected: dict[str, tuple[str, str]] = field(default_factory=dict)  # ats id -> (reason code, LinkedIn's words)
     job_tasks: dict[str, str] = field(default_factory=dict)  # ats job id -> simpleJobPostingTask URN
-    calls: int = 0
+    calls: int = 0  # calls LinkedIn answered
+    # Records whose call failed (sub-resources: their parent's call), with the first such error; the answered
+    # calls' results above stand.
+    unsent: list[str] = field(default_factory=list)
+    error: LinkedInError | None = None
 
 
 def _rejection(value: Any, parent_missing_possible: bool = False) -> tuple[str, str]:
@@ -116,21 +122,25 @@ class SyncApi:
             parents[path_key] = mapped.parent_key
         outcome = UpsertOutcome()
 
-        def put(item: tuple[str, list[Mapped]]) -> tuple[list[Mapped], dict[str, Any]]:
+        def put(item: tuple[str, list[Mapped]]) -> tuple[list[Mapped], dict[str, Any] | LinkedInError]:
             path_key, group = item
-            resp = self.http.call(
-                "PUT",
-                f"{base}/{path_key}/{sub}",
-                self.app,
-                params=restli.simple_ids_params([m.ats_id for m in group]),
-                json={"entities": {m.ats_id: m.body for m in group}},
-                restli_method="batch_update",
-                ok=frozenset({200}),
-            )
+            try:
+                resp = self.http.call(
+                    "PUT",
+                    f"{base}/{path_key}/{sub}",
+                    self.app,
+                    params=restli.simple_ids_params([m.ats_id for m in group]),
+                    json={"entities": {m.ats_id: m.body for m in group}},
+                    restli_method="batch_update",
+                    ok=frozenset({200}),
+                )
+            except LinkedInError as exc:
+                return group, exc
             return group, resp.json()
 
         # One call per parent (LinkedIn's URL shape); a few at once, within the page's reserved budget. A failed
-        # call fails the whole page, which is then retried whole: upserts carry full records, so that is safe.
+        # call leaves its parent's records unsent and the other calls' answers stand: the page is retried for
+        # the unsent ones only (upserts carry full records, so re-sending one that was applied is safe too).
         groups = list(by_parent.items())
         if len(groups) == 1 or self.parallel_calls <= 1:
             replies = [put(g) for g in groups]
@@ -138,6 +148,10 @@ class SyncApi:
             with ThreadPoolExecutor(max_workers=min(self.parallel_calls, len(groups))) as pool:
                 replies = list(pool.map(put, groups))
         for group, body in replies:
+            if isinstance(body, LinkedInError):
+                outcome.unsent.extend(m.ats_id for m in group)
+                outcome.error = outcome.error or body
+                continue
             outcome.calls += 1
             _read_simple(body, group, outcome)
         return outcome

@@ -94,15 +94,18 @@ def apply_changes(worker: Worker, message: ChangeMessage, receive_count: int = 1
         for call in window:
             try:
                 outcome = _execute(api, deletes, call, organization)
+                error = outcome.error if isinstance(outcome, UpsertOutcome) else None
             except LinkedInError as exc:
-                delay = _backoff(receive_count, exc.status)
-                raise RetryLater(delay, f"LinkedIn {exc.status}: {exc.message}") from None
-            made += outcome.calls
-            _read_outcome(call, outcome, results)
-    now = time.time()
-    for ref, item in todo.items():
-        if ref in results:
-            feed.store.mark_applied(account_id, organization, ref, int(item["version"]), results[ref], now)
+                outcome, error = None, exc
+            if outcome is not None:
+                made += outcome.calls
+                _read_outcome(call, outcome, results)
+            if error is not None:
+                # What LinkedIn answered so far is recorded as applied: the message comes back for the rest.
+                _mark_applied(feed, account_id, organization, todo, results)
+                delay = _backoff(receive_count, error.status)
+                raise RetryLater(delay, f"LinkedIn {error.status}: {error.message}")
+    _mark_applied(feed, account_id, organization, todo, results)
     # Converge: a newer version recorded while we were sending is sent again, forced (module docstring).
     after = feed.store.latest(account_id, organization, list(todo))
     newer = [ref for ref, item in after.items() if int(item["version"]) > int(todo[ref]["version"])]
@@ -114,6 +117,19 @@ def apply_changes(worker: Worker, message: ChangeMessage, receive_count: int = 1
         extra={"records": len(todo), "rejected": rejected, "calls": made, "resent": len(newer), "force": message.force},
     )
     return PageOutcome("counted", len(results) - rejected, rejected, made)
+
+
+def _mark_applied(
+    feed: ChangeFeed,
+    account_id: str,
+    organization: str,
+    todo: dict[ChangeRef, dict[str, Any]],
+    results: dict[ChangeRef, str],
+) -> None:
+    now = time.time()
+    for ref, item in todo.items():
+        if ref in results:
+            feed.store.mark_applied(account_id, organization, ref, int(item["version"]), results[ref], now)
 
 
 def _windows(plan: list[_Call]) -> list[list[_Call]]:

@@ -5,11 +5,16 @@ Keys (one table, beside the onboarding items):
   run            pk=ACCOUNT#{account}                 sk=SYNC#{contract}#{syncId}
   page marker    pk=SYNCRUN#{account}#{contract}#{syncId}  sk=PAGE#{entity}#{index:08d}
   counters       pk=SYNCRUN#{account}#{contract}#{syncId}  sk=COUNTER#{entity}#{shard}
+  page attempts  pk=SYNCRUN#{account}#{contract}#{syncId}  sk=ATTEMPT#{entity}#{index:08d}  (ttl)
   rate budget    pk=RATE#{child app key}              sk=SYNC
 
 A page is counted exactly once: its marker is created in the same transaction that adds its counts, under the
 condition that the marker does not exist yet. Duplicate deliveries and retried pages therefore never double
 count, and a worker that dies before the transaction leaves nothing half counted.
+
+A page that LinkedIn refused in part (a sub-resource page makes one call per parent, and some failed) keeps what
+was answered in its attempt item: the retry sends only the rest, and the count adds both. The item also says how
+many attempts in a row settled nothing, which sets the page's backoff.
 """
 
 from __future__ import annotations
@@ -71,6 +76,35 @@ class PageResult:
     superseded: list[str] = field(default_factory=list)  # deleted in the ATS since the page was read: not sent
     # Sub-resources: child ats id -> its parent's ats id, so a deactivation can delete children before parents.
     parents: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PageAttempts:
+    """What earlier attempts of a page settled at LinkedIn, and how many attempts in a row settled nothing."""
+
+    accepted: list[str] = field(default_factory=list)
+    rejected: dict[str, tuple[str, str]] = field(default_factory=dict)
+    calls: int = 0
+    stalled: int = 0
+    stored: bool = False  # the item exists (and is removed once the page is counted)
+
+    @property
+    def settled(self) -> set[str]:
+        return {*self.accepted, *self.rejected}
+
+    def after_failure(self, accepted: list[str], rejected: dict[str, tuple[str, str]], calls: int) -> PageAttempts:
+        """This attempt's answers added; `stalled` restarts when the attempt settled something."""
+        progressed = bool(accepted or rejected)
+        return PageAttempts(
+            accepted=[*self.accepted, *(a for a in accepted if a not in self.settled)],
+            rejected={**self.rejected, **rejected},
+            calls=self.calls + calls,
+            stalled=0 if progressed else self.stalled + 1,
+            stored=True,
+        )
+
+
+ATTEMPTS_TTL_SECONDS = 14 * 86400
 
 
 @dataclass
@@ -241,6 +275,42 @@ class SyncStore(TableStore):
                     raise
                 time.sleep(0.02 * (2**attempt) * (0.5 + random.random()))  # noqa: S311 - jitter
         return False
+
+    def page_attempts(self, key: RunKey, entity: str, index: int) -> PageAttempts:
+        item = self.table.get_item(Key={"pk": key.pk, "sk": f"ATTEMPT#{entity}#{index:08d}"}, ConsistentRead=True).get(
+            "Item"
+        )
+        if not item:
+            return PageAttempts()
+        data = from_item(item)
+        return PageAttempts(
+            accepted=[str(a) for a in data.get("accepted") or []],
+            rejected={str(k): (str(v[0]), str(v[1])) for k, v in (data.get("rejected") or {}).items()},
+            calls=int(data.get("calls", 0)),
+            stalled=int(data.get("stalled", 0)),
+            stored=True,
+        )
+
+    def save_page_attempts(self, key: RunKey, entity: str, index: int, attempts: PageAttempts) -> None:
+        """Overwrite the page's attempt item. Two deliveries of a page never run at once (idempotency), and a
+        lost write only means some records are sent again (full-record upserts)."""
+        self.table.put_item(
+            Item=to_item(
+                {
+                    "pk": key.pk,
+                    "sk": f"ATTEMPT#{entity}#{index:08d}",
+                    "type": "sync_page_attempts",
+                    "accepted": attempts.accepted,
+                    "rejected": {k: list(v) for k, v in attempts.rejected.items()},
+                    "calls": attempts.calls,
+                    "stalled": attempts.stalled,
+                    "ttl": int(time.time()) + ATTEMPTS_TTL_SECONDS,
+                }
+            )
+        )
+
+    def forget_page_attempts(self, key: RunKey, entity: str, index: int) -> None:
+        self.table.delete_item(Key={"pk": key.pk, "sk": f"ATTEMPT#{entity}#{index:08d}"})
 
     def pending_job_pages(self, key: RunKey) -> list[dict[str, Any]]:
         items = self._query_pages(key, "jobs", projection="sk, tasks_pending")

@@ -14,6 +14,10 @@ Faults delay work, never lose or double it:
   * 429, 5xx and timeouts raise RetryLater: the message goes back to the queue with its visibility set to a
     backoff (partial batch failure), and after maxReceiveCount to the DLQ, from where `rsc-ops dlq redrive` or a
     re-sync brings it back; so does a used-up calls-per-day budget (until the next UTC day);
+  * a page of sub-resources makes one call per parent (up to 100): the calls LinkedIn answered are kept in the
+    page's attempt item (SyncStore.page_attempts), so each retry sends only what is still unsent and every
+    attempt that gets anything through brings the page closer. The backoff doubles only with attempts in a row
+    that settled nothing, not with deliveries (which also count crashes and waits for another worker);
   * a deferred page may exist twice for a moment (the new message was sent, the old one not yet deleted): both
     copies carry the same page id, and the page is counted once;
   * a worker killed mid-page leaves no marker: the redelivered page is sent again (upserts carry the full
@@ -31,7 +35,7 @@ from typing import Any
 
 from rsc_connector.domain import Account
 from rsc_connector.linkedin.http import AppCredentials, LinkedInError, LinkedInHttp, child_app_credentials
-from rsc_connector.linkedin.sync_api import SyncApi
+from rsc_connector.linkedin.sync_api import SyncApi, UpsertOutcome
 from rsc_connector.observability import logger
 from rsc_connector.ports import SecretStore, StateRepository
 from rsc_connector.sync.mapping import Entity, JobAvailability, MappingOptions, Rejected, map_record
@@ -142,19 +146,33 @@ class Worker:
                 mapped.append(map_record(entity, record, options))
             except Rejected as exc:
                 rejected[str(record.get("id", "?"))] = (exc.reason, exc.message)
-        calls = len({json.dumps(m.parent_key, sort_keys=True) for m in mapped}) if entity in _SUB else 1
-        if mapped:
-            self._pace(account.child_app.key, message, len(mapped), calls)
+        # What earlier attempts settled (some of a sub-resource page's calls were answered) is not sent again.
+        attempts = self.store.page_attempts(key, message.entity, message.index)
+        todo = [m for m in mapped if m.ats_id not in attempts.settled] if attempts.stored else mapped
+        if todo:
+            calls = len({json.dumps(m.parent_key, sort_keys=True) for m in todo}) if entity in _SUB else 1
+            self._pace(account.child_app.key, message, len(todo), calls)
             try:
-                outcome = SyncApi(self.linkedin, credentials).upsert(entity, mapped, message.organization_urn)
+                outcome = SyncApi(self.linkedin, credentials).upsert(entity, todo, message.organization_urn)
             except LinkedInError as exc:
-                raise RetryLater(_backoff(receive_count, exc.status), f"LinkedIn {exc.status}: {exc.message}") from None
+                outcome = UpsertOutcome(unsent=[m.ats_id for m in todo], error=exc)
+            if outcome.error is not None:
+                attempts = attempts.after_failure(outcome.accepted, outcome.rejected, outcome.calls)
+                self.store.save_page_attempts(key, message.entity, message.index, attempts)
+                error = outcome.error
+                raise RetryLater(
+                    _backoff(attempts.stalled, error.status),
+                    f"LinkedIn {error.status}: {error.message} ({len(outcome.unsent)} of {len(todo)} records unsent)",
+                )
         else:
-            from rsc_connector.linkedin.sync_api import UpsertOutcome
-
             outcome = UpsertOutcome()
+        accepted = [*attempts.accepted, *outcome.accepted]
+        rejected.update(attempts.rejected)
         rejected.update(outcome.rejected)
         if page_changes is not None:
+            # Records settled by an earlier attempt were sent as they were then: check them against any change.
+            for ats_id in attempts.settled:
+                page_changes.sent_versions.pop(ats_id, None)
             page_changes.after(self.changes, self.store, key, message, [m.ats_id for m in mapped], receive_count)
         counted = self.store.record_page(
             key,
@@ -162,17 +180,21 @@ class Worker:
                 entity=message.entity,
                 index=message.index,
                 sent=len(mapped),
-                accepted=outcome.accepted,
+                accepted=accepted,
                 rejected=rejected,
-                calls=outcome.calls,
+                calls=attempts.calls + outcome.calls,
                 job_tasks=outcome.job_tasks,
-                parents=_parents(entity, mapped, outcome.accepted),
+                parents=_parents(entity, mapped, accepted),
                 superseded=page_changes.superseded if page_changes is not None else [],
             ),
         )
+        if attempts.stored:
+            self.store.forget_page_attempts(key, message.entity, message.index)
         if counted and message.claim:
             self.s3.delete_object(Bucket=self.bucket, Key=message.claim)
-        return PageOutcome("counted" if counted else "duplicate", len(outcome.accepted), len(rejected), outcome.calls)
+        return PageOutcome(
+            "counted" if counted else "duplicate", len(accepted), len(rejected), attempts.calls + outcome.calls
+        )
 
     def _records(self, message: PageMessage) -> list[dict[str, Any]]:
         if message.records is not None:
@@ -273,11 +295,12 @@ def _parents(entity: Entity, mapped: list[Any], accepted: list[str]) -> dict[str
     return out
 
 
-def _backoff(receive_count: int, status: int) -> int:
-    """Seconds before a page LinkedIn refused comes back: grows with each delivery, capped at 5 minutes (a
-    page's deliveries also count worker crashes, so the cap keeps one page from idling for long)."""
+def _backoff(failures: int, status: int) -> int:
+    """Seconds before a page LinkedIn refused comes back: doubles with each attempt in a row that LinkedIn let
+    settle nothing (for a page: PageAttempts.stalled; an attempt that settled some calls starts again from the
+    base), capped at 5 minutes so that one page never idles for long."""
     base = 30 if status == 429 else 10
-    return int(min(300, base * (2 ** max(0, receive_count - 1))))
+    return int(min(300, base * (2 ** max(0, failures - 1))))
 
 
 def log_outcome(message: PageMessage, outcome: PageOutcome) -> None:
