@@ -434,7 +434,7 @@ def test_a_change_applied_while_a_page_is_in_flight_is_sent_again_after_it(
     original = SyncApi.upsert
     state = {"raced": False}
 
-    def page_in_flight(self: SyncApi, entity: Any, mapped: Any, organization: str) -> Any:
+    def page_in_flight(self: SyncApi, entity: Any, mapped: Any, organization: str, deadline: Any = None) -> Any:
         if entity.value == "candidates" and not state["raced"]:
             state["raced"] = True
             world.post(
@@ -448,7 +448,7 @@ def test_a_change_applied_while_a_page_is_in_flight_is_sent_again_after_it(
             )
             world.drain()
             assert world.data()["candidates"][cid]["firstName"] == "Live"
-        return original(self, entity, mapped, organization)
+        return original(self, entity, mapped, organization, deadline)
 
     monkeypatch.setattr(SyncApi, "upsert", page_in_flight)
     assert world.sync("candidates").status == "counted"

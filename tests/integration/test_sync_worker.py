@@ -217,6 +217,21 @@ def _settled_pairs(message: PageMessage, settled: set[str]) -> list[tuple[str, s
     return pairs
 
 
+def test_a_page_out_of_time_starts_no_call_keeps_what_it_has_and_comes_straight_back(
+    enabled: dict[str, Any], linkedin: Any
+) -> None:
+    w = worker(enabled, linkedin)
+    message = page("application-notes", 0)
+    with pytest.raises(RetryLater) as err:
+        w.process(message, deadline=time.monotonic() - 1)  # the invocation's time is up
+    assert err.value.delay_seconds == 1 and err.value.defer is None
+    attempts = enabled["store"].page_attempts(KEY, "application-notes", 0)
+    assert (attempts.stored, attempts.settled, attempts.stalled) == (True, set(), 0)  # not a LinkedIn failure
+    assert not [w for w in linkedin_writes(linkedin) if "/notes" in w["path"]]
+    outcome = w.process(message, receive_count=2, deadline=time.monotonic() + 60)
+    assert outcome.status == "counted" and outcome.accepted + outcome.rejected == 100
+
+
 def test_a_page_that_settles_nothing_backs_off_by_its_failed_attempts_not_its_deliveries(
     enabled: dict[str, Any], linkedin: Any
 ) -> None:

@@ -26,7 +26,7 @@ RENEW_BEFORE_EXPIRY_SECONDS = 60
 TIMEOUT = (3.05, 20.0)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_QUERY_BYTES = 4000  # LinkedIn answers 414 above 4 KB of query; tunnel before that
-POOL_CONNECTIONS = 32  # kept-alive connections to LinkedIn: as many as the enablement poll's parallel calls
+POOL_CONNECTIONS = 40  # kept-alive connections to LinkedIn: the poll's 32 parallel calls; a sync batch's 10 pages x 4
 FORM = "application/x-www-form-urlencoded"
 
 

@@ -3,12 +3,14 @@
 
 Sub-resources (notes, stages, interview feedback) are batched per parent, as LinkedIn's URLs require: a page of
 100 notes over 40 candidates is 40 calls. The caller's rate budget counts both records and calls. When some of
-those calls fail (after the HTTP client's own retries), the others' answers are kept: the outcome lists the
-records left unsent and the error, so the caller can retry only those.
+those calls fail (after the HTTP client's own retries), or the caller's time is up before they start, the others'
+answers are kept: the outcome lists the records left unsent (and the error, if any), so the caller can retry only
+those.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,8 +37,8 @@ class UpsertOutcome:
     rejected: dict[str, tuple[str, str]] = field(default_factory=dict)  # ats id -> (reason code, LinkedIn's words)
     job_tasks: dict[str, str] = field(default_factory=dict)  # ats job id -> simpleJobPostingTask URN
     calls: int = 0  # calls LinkedIn answered
-    # Records whose call failed (sub-resources: their parent's call), with the first such error; the answered
-    # calls' results above stand.
+    # Records whose call failed or did not start in time (sub-resources: their parent's call), with the first
+    # error if one failed; the answered calls' results above stand.
     unsent: list[str] = field(default_factory=list)
     error: LinkedInError | None = None
 
@@ -63,7 +65,10 @@ class SyncApi:
         self.app = app
         self.parallel_calls = parallel_calls
 
-    def upsert(self, entity: Entity, records: list[Mapped], organization_urn: str) -> UpsertOutcome:
+    def upsert(
+        self, entity: Entity, records: list[Mapped], organization_urn: str, deadline: float | None = None
+    ) -> UpsertOutcome:
+        """`deadline` (time.monotonic()): no sub-resource call starts after it; its records are left unsent."""
         if len(records) > restli.MAX_BATCH:
             raise ValueError(f"at most {restli.MAX_BATCH} records per page")
         if not records:
@@ -76,7 +81,7 @@ class SyncApi:
         if entity == Entity.APPLICATIONS:
             keys = [application_key(m.ats_id, organization_urn) for m in records]
             return self._keyed("/atsApplications", records, keys)
-        return self._sub_resources(entity, records)
+        return self._sub_resources(entity, records, deadline)
 
     def _jobs(self, records: list[Mapped]) -> UpsertOutcome:
         resp = self.http.call(
@@ -111,7 +116,7 @@ class SyncApi:
         )
         return _read_batch(resp.json(), records, [frozenset(k.items()) for k in keys], UpsertOutcome(calls=1))
 
-    def _sub_resources(self, entity: Entity, records: list[Mapped]) -> UpsertOutcome:
+    def _sub_resources(self, entity: Entity, records: list[Mapped], deadline: float | None) -> UpsertOutcome:
         base, sub = SUB_RESOURCES[entity]
         by_parent: dict[str, list[Mapped]] = defaultdict(list)
         parents: dict[str, dict[str, str]] = {}
@@ -122,8 +127,10 @@ class SyncApi:
             parents[path_key] = mapped.parent_key
         outcome = UpsertOutcome()
 
-        def put(item: tuple[str, list[Mapped]]) -> tuple[list[Mapped], dict[str, Any] | LinkedInError]:
+        def put(item: tuple[str, list[Mapped]]) -> tuple[list[Mapped], dict[str, Any] | LinkedInError | None]:
             path_key, group = item
+            if deadline is not None and time.monotonic() > deadline:
+                return group, None  # the caller's time is up: not sent
             try:
                 resp = self.http.call(
                     "PUT",
@@ -148,7 +155,7 @@ class SyncApi:
             with ThreadPoolExecutor(max_workers=min(self.parallel_calls, len(groups))) as pool:
                 replies = list(pool.map(put, groups))
         for group, body in replies:
-            if isinstance(body, LinkedInError):
+            if body is None or isinstance(body, LinkedInError):
                 outcome.unsent.extend(m.ats_id for m in group)
                 outcome.error = outcome.error or body
                 continue

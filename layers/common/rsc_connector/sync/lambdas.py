@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools import Metrics
@@ -73,7 +74,8 @@ def _idempotent_process() -> Any:
 
             outcome = apply_changes(services.sync_worker(), message, int(page.get("receive_count", 1)))
         else:
-            outcome = services.sync_worker().process(message, int(page.get("receive_count", 1)))
+            deadline = page.get("deadline")
+            outcome = services.sync_worker().process(message, int(page.get("receive_count", 1)), deadline)
             log_outcome(message, outcome)
         metrics.add_metric(
             name="PagesSynced" if outcome.status == "counted" else "PagesSkipped", unit=MetricUnit.Count, value=1
@@ -86,17 +88,25 @@ def _idempotent_process() -> Any:
     return process, config
 
 
-def _record_handler(record: SQSRecord) -> dict[str, Any]:
+CALLS_STOP_BEFORE_TIMEOUT_SECONDS = 25.0  # no LinkedIn call starts later than this before the invocation's end:
+# one call takes at most 2 attempts of LinkedInHttp's read timeout, and the page's bookkeeping must fit after it
+
+
+def _record_handler(record: SQSRecord, lambda_context: Any = None) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
     from rsc_connector import services
 
     process, _ = _idempotent_process()
     receive_count = int(record.attributes.approximate_receive_count or 1)
+    deadline = None
+    if lambda_context is not None:
+        remaining = lambda_context.get_remaining_time_in_millis() / 1000
+        deadline = time.monotonic() + remaining - CALLS_STOP_BEFORE_TIMEOUT_SECONDS
     try:
         message = parse_message(record.body)
         result: dict[str, Any] = process(
-            page={"page_id": message.page_id, "body": record.body, "receive_count": receive_count}
+            page={"page_id": message.page_id, "body": record.body, "receive_count": receive_count, "deadline": deadline}
         )
         return result
     except RetryLater as exc:
@@ -135,22 +145,17 @@ def _delay(services: Any, record: SQSRecord, seconds: int) -> None:
         logger.warning("could not delay page", extra={"error": type(exc).__name__})
 
 
-def _in_slot_order(event: dict[str, Any]) -> dict[str, Any]:
-    """The batch's pages that hold a budget slot first, earliest slot first: a batch is processed one page at a
-    time, and a page waiting for its slot must not make a page with an earlier slot miss it."""
-    records = event.get("Records")
-    if not isinstance(records, list) or len(records) < 2:
-        return event
+class _PagesSideBySide(BatchProcessor):
+    """A batch's pages processed at once, one thread each. A page may wait for its budget slot and then makes up
+    to one call per parent, so one after the other a batch of ten ran past the function's Timeout at LinkedIn's
+    full rate; side by side an invocation lasts as long as its longest page. Each page reports to this processor
+    alone (list appends), and the partial batch response is built once all are done."""
 
-    def slot(record: Any) -> float:
-        try:
-            body = json.loads(record.get("body") or "")
-            value = body.get("slotAt") if isinstance(body, dict) else None
-            return float(value) if value is not None else float("inf")
-        except (ValueError, TypeError, AttributeError):
-            return float("inf")
-
-    return {**event, "Records": sorted(records, key=slot)}
+    def process(self) -> list[tuple[Any, ...]]:
+        if len(self.records) < 2:
+            return super().process()
+        with ThreadPoolExecutor(max_workers=len(self.records), thread_name_prefix="page") as pool:
+            return list(pool.map(self._process_record, self.records))
 
 
 def work(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -159,10 +164,10 @@ def work(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # One processor per invocation: a BatchProcessor holds the batch's successes and failures, and one shared
     # between concurrent invocations (threads of one process, as in the local stack) can report another
     # batch's outcome, so that a page sent back for later is deleted from the queue instead.
-    processor = BatchProcessor(event_type=EventType.SQS)
+    processor = _PagesSideBySide(event_type=EventType.SQS)
     try:
         response = process_partial_response(
-            event=_in_slot_order(event), record_handler=_record_handler, processor=processor, context=context
+            event=event, record_handler=_record_handler, processor=processor, context=context
         )
     finally:
         # Flush once per invocation (EMF to stdout), and always start the next one empty: with metrics

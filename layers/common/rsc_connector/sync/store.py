@@ -92,14 +92,17 @@ class PageAttempts:
     def settled(self) -> set[str]:
         return {*self.accepted, *self.rejected}
 
-    def after_failure(self, accepted: list[str], rejected: dict[str, tuple[str, str]], calls: int) -> PageAttempts:
-        """This attempt's answers added; `stalled` restarts when the attempt settled something."""
+    def after_attempt(
+        self, accepted: list[str], rejected: dict[str, tuple[str, str]], calls: int, refused: bool
+    ) -> PageAttempts:
+        """This unfinished attempt's answers added. `stalled` restarts when the attempt settled something, and
+        grows when LinkedIn refused it everything (not when the worker merely ran out of time)."""
         progressed = bool(accepted or rejected)
         return PageAttempts(
             accepted=[*self.accepted, *(a for a in accepted if a not in self.settled)],
             rejected={**self.rejected, **rejected},
             calls=self.calls + calls,
-            stalled=0 if progressed else self.stalled + 1,
+            stalled=0 if progressed else self.stalled + int(refused),
             stored=True,
         )
 

@@ -117,7 +117,9 @@ class Worker:
     changes: Any = None  # rsc_connector.sync.changes.ChangeFeed: pages never overwrite ongoing changes
     _accounts: dict[str, tuple[float, Account, AppCredentials]] = field(default_factory=dict)
 
-    def process(self, message: PageMessage, receive_count: int = 1) -> PageOutcome:
+    def process(self, message: PageMessage, receive_count: int = 1, deadline: float | None = None) -> PageOutcome:
+        """`deadline` (time.monotonic()): after it no new LinkedIn call starts (the invocation's time is nearly
+        up); what is left is kept for the page's next delivery, which comes back at once."""
         key = message.key
         if self.store.page_is_done(key, message.entity, message.index):
             return PageOutcome("duplicate")
@@ -153,16 +155,20 @@ class Worker:
             calls = len({json.dumps(m.parent_key, sort_keys=True) for m in todo}) if entity in _SUB else 1
             self._pace(account.child_app.key, message, len(todo), calls)
             try:
-                outcome = SyncApi(self.linkedin, credentials).upsert(entity, todo, message.organization_urn)
+                api = SyncApi(self.linkedin, credentials)
+                outcome = api.upsert(entity, todo, message.organization_urn, deadline)
             except LinkedInError as exc:
                 outcome = UpsertOutcome(unsent=[m.ats_id for m in todo], error=exc)
-            if outcome.error is not None:
-                attempts = attempts.after_failure(outcome.accepted, outcome.rejected, outcome.calls)
+            if outcome.unsent:
+                refused = outcome.error is not None
+                attempts = attempts.after_attempt(outcome.accepted, outcome.rejected, outcome.calls, refused)
                 self.store.save_page_attempts(key, message.entity, message.index, attempts)
+                unsent = f"{len(outcome.unsent)} of {len(todo)} records unsent"
                 error = outcome.error
+                if error is None:  # out of time, not refused: straight back
+                    raise RetryLater(1, f"the worker's time was up ({unsent})")
                 raise RetryLater(
-                    _backoff(attempts.stalled, error.status),
-                    f"LinkedIn {error.status}: {error.message} ({len(outcome.unsent)} of {len(todo)} records unsent)",
+                    _backoff(attempts.stalled, error.status), f"LinkedIn {error.status}: {error.message} ({unsent})"
                 )
         else:
             outcome = UpsertOutcome()
