@@ -23,8 +23,10 @@ PRICES = {
     "lambda_gb_second_arm64": 0.0000133334,
     "sfn_standard_transition": 0.025 / 1000,
     "sqs_request": 0.40 / 1_000_000,  # per 64 KB chunk of payload
-    "dynamodb_write_unit": 1.25 / 1_000_000,  # on-demand WRU (1 KB); transactions cost 2 per KB
-    "dynamodb_read_unit": 0.25 / 1_000_000,  # on-demand RRU (4 KB strongly consistent)
+    # On-demand WRU (1 KB; transactions cost 2 per KB) and RRU (4 KB strongly consistent): halved on
+    # 2024-11-01 from $1.25 and $0.25 per million (this table held the old prices until 2026-12-06)
+    "dynamodb_write_unit": 0.625 / 1_000_000,
+    "dynamodb_read_unit": 0.125 / 1_000_000,
     "s3_put": 0.005 / 1000,
     "s3_get": 0.0004 / 1000,
     "ses_email": 0.10 / 1000,

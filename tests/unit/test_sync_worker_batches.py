@@ -152,3 +152,28 @@ def test_a_batchs_pages_are_processed_side_by_side_and_each_is_told_the_invocati
     assert len(deadlines) == 4
     stop = 60 - lambdas.CALLS_STOP_BEFORE_TIMEOUT_SECONDS
     assert all(before + stop - 1 < d <= time.monotonic() + stop for d in deadlines)
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_a_page_deferred_to_its_slot_is_delayed_from_when_sqs_is_asked_not_from_its_reservation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the load suite: under load, a worker took 9-17 s between reserving a page's slot and sending it
+    back, and the page, delayed by the full wait, came back after its slot and lost it."""
+    from types import SimpleNamespace
+
+    import rsc_connector.services as services
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    sqs = _Sqs()
+    monkeypatch.setattr(services, "aws_client", lambda name: sqs)
+    monkeypatch.setattr(services, "settings", lambda: SimpleNamespace(SYNC_QUEUE_URL="https://sqs/pages"))
+    reserved_at = time.time() - 30  # the slot was reserved 30 s ago, 120 s ahead
+
+    def process(page: dict[str, Any]) -> dict[str, Any]:
+        raise lambdas.RetryLater(120, "deferred to its reserved budget slot", defer="{}", at=reserved_at + 120)
+
+    monkeypatch.setattr(lambdas, "_idempotent_process", lambda: (process, _Config()))
+    monkeypatch.setattr(lambdas, "parse_message", lambda body: SimpleNamespace(page_id="p-1"))
+    assert lambdas.work(_event(0, 1), None)["batchItemFailures"] == []
+    assert [m["DelaySeconds"] for m in sqs.sent] in ([89], [90])

@@ -110,14 +110,15 @@ def _record_handler(record: SQSRecord, lambda_context: Any = None) -> dict[str, 
         )
         return result
     except RetryLater as exc:
-        if exc.defer is not None and _defer(services, exc.defer, exc.delay_seconds):
+        delay = exc.seconds_from_now()
+        if exc.defer is not None and _defer(services, exc.defer, delay):
             # Sent again as a new, delayed message: this delivery is done (and does not count toward the DLQ).
             metrics.add_metric(name="PagesDeferred", unit=MetricUnit.Count, value=1)
-            logger.debug("page deferred", extra={"reason": exc.reason, "delay": exc.delay_seconds})
-            return {"status": "deferred", "delay": exc.delay_seconds}
+            logger.debug("page deferred", extra={"reason": exc.reason, "delay": delay})
+            return {"status": "deferred", "delay": delay}
         metrics.add_metric(name="PagesDelayed", unit=MetricUnit.Count, value=1)
-        _delay(services, record, exc.delay_seconds)
-        logger.info("page delayed", extra={"reason": exc.reason, "delay": exc.delay_seconds})
+        _delay(services, record, max(1, delay))
+        logger.info("page delayed", extra={"reason": exc.reason, "delay": delay})
         raise
     except IdempotencyAlreadyInProgressError:
         _delay(services, record, 30)  # another worker holds this page right now

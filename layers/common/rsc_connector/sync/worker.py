@@ -57,14 +57,23 @@ class RetryLater(Exception):
     With `defer`, the message body to send again as a new message, delayed (at most SQS's 15 minutes), while
     this delivery is acknowledged: waiting for the rate budget then costs no delivery attempt. Without it, the
     delivery fails and comes back after `delay_seconds` (a receive, toward the DLQ).
+
+    With `at` (epoch seconds), the page must be back by then: the delay is counted when SQS is asked
+    (`seconds_from_now`), so the time the worker spends before asking does not make the page late for its slot.
     """
 
-    def __init__(self, delay_seconds: float, reason: str, defer: str | None = None) -> None:
+    def __init__(self, delay_seconds: float, reason: str, defer: str | None = None, at: float | None = None) -> None:
         super().__init__(reason)
-        limit = SQS_MAX_DELAY if defer is not None else 43_200
-        self.delay_seconds = max(1, min(int(delay_seconds), limit))
+        self.limit = SQS_MAX_DELAY if defer is not None else 43_200
+        self.delay_seconds = max(1, min(int(delay_seconds), self.limit))
         self.reason = reason
         self.defer = defer
+        self.at = at
+
+    def seconds_from_now(self) -> int:
+        if self.at is None:
+            return self.delay_seconds
+        return max(0, min(int(self.at - time.time()), self.limit))
 
 
 MAX_RECORDS_PER_CALL = 100  # LinkedIn's batch maximum: the most records one page sends
@@ -224,7 +233,8 @@ class Worker:
         now = time.time()
         slot = message.slot_at
         if slot is not None and now < slot - MAX_WAIT_IN_WORKER:  # back early: SQS delays at most 15 minutes
-            raise RetryLater(slot - now - COME_BACK_EARLY, "waiting for its reserved budget slot", message.to_json())
+            back = slot - COME_BACK_EARLY
+            raise RetryLater(back - now, "waiting for its reserved budget slot", message.to_json(), at=back)
         if slot is not None and now <= slot + LATE_GRACE:
             wait = max(0.0, slot - now)  # the slot reserved for this page
         else:
@@ -246,7 +256,8 @@ class Worker:
             wait = reservation.wait
             if wait > MAX_WAIT_IN_WORKER:
                 slotted = replace(message, slot_at=now + wait).to_json()
-                raise RetryLater(wait - COME_BACK_EARLY, "deferred to its reserved budget slot", slotted)
+                back = now + wait - COME_BACK_EARLY
+                raise RetryLater(back - now, "deferred to its reserved budget slot", slotted, at=back)
         self._take_daily_calls(app_key, calls, now)
         if wait > 0:
             time.sleep(wait)
