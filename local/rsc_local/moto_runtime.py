@@ -260,18 +260,37 @@ _TRANSACTION_LOCK = threading.RLock()
 
 
 def patch_dynamodb_transactions() -> Callable[[], None]:
-    """Make moto's TransactWriteItems thread safe and O(items touched); returns the undo.
+    """Make moto's DynamoDB writes atomic, as DynamoDB's are, and TransactWriteItems O(items touched); returns
+    the undo.
 
     Also used by the in-process (mock_aws) test fixtures: moto's own rollback restores a whole-table copy
-    taken before the transaction, which silently discards what concurrent requests wrote meanwhile.
+    taken before the transaction, which silently discards what concurrent requests wrote meanwhile; and moto
+    checks a single write's condition and then writes without a lock, so two conditional updates of one item
+    from two threads could both pass their condition (a rate budget's reservations, found by a test of forty
+    at once). Every write now holds one lock shared with transactions.
     """
-    original = DynamoDBBackend.__dict__["transact_write_items"]
+    originals = {name: DynamoDBBackend.__dict__[name] for name in (*_SINGLE_WRITES, "transact_write_items")}
     DynamoDBBackend.transact_write_items = _make_transact_write_items()  # type: ignore[method-assign]
+    for name in _SINGLE_WRITES:
+        setattr(DynamoDBBackend, name, _atomic(originals[name]))
 
     def undo() -> None:
-        DynamoDBBackend.transact_write_items = original  # type: ignore[method-assign]
+        for name, original in originals.items():
+            setattr(DynamoDBBackend, name, original)
 
     return undo
+
+
+_SINGLE_WRITES = ("put_item", "update_item", "delete_item")
+
+
+def _atomic(write: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(write)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _TRANSACTION_LOCK:
+            return write(*args, **kwargs)
+
+    return locked
 
 
 def _make_transact_write_items() -> Callable[..., Any]:

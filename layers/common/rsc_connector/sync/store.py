@@ -451,31 +451,41 @@ class SyncStore(TableStore):
         interval = 60.0 / per_minute  # seconds per record
         tolerance = burst * interval
         limit = max(max_wait, ahead or 0.0)
+        cost = records * interval
         item_key = {"pk": f"RATE#{app_key}", "sk": "SYNC"}
-        for _ in range(20):
-            current = self.table.get_item(Key=item_key, ConsistentRead=True).get("Item")
-            tat = float(current["tat"]) if current else 0.0
-            version = int(current["version"]) if current else 0
-            start = max(tat, now)
-            new_tat = start + records * interval
-            wait = start - tolerance - now  # the page goes as its records' turn begins (less the burst)
-            if wait > limit:
-                return Reservation(False, wait)
+        # One conditional update, no read: the busy budget moves on by this page's records, unless its turn is
+        # too far (tat - tolerance - now > limit) or the budget went idle (tat < now). All of a customer's pages
+        # reserving at once then cost one write each, instead of read-then-write races that retried (found by
+        # make bench: with a batch's pages side by side, a hundred of them raced for one item).
+        for _ in range(4):
             try:
-                if current:
-                    self.table.put_item(
-                        Item=to_item({**item_key, "tat": new_tat, "version": version + 1}),
-                        ConditionExpression="version = :v",
-                        ExpressionAttributeValues={":v": version},
-                    )
-                else:
-                    self.table.put_item(
-                        Item=to_item({**item_key, "tat": new_tat, "version": 1}),
-                        ConditionExpression="attribute_not_exists(pk)",
-                    )
-                return Reservation(True, max(0.0, wait))
+                reply = self.table.update_item(
+                    Key=item_key,
+                    UpdateExpression="SET tat = tat + :cost",
+                    ConditionExpression="tat >= :now AND tat <= :latest",
+                    ExpressionAttributeValues=to_item({":cost": cost, ":now": now, ":latest": now + limit + tolerance}),
+                    ReturnValues="UPDATED_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+                start = float(reply["Attributes"]["tat"]) - cost
+                return Reservation(True, max(0.0, start - tolerance - now))
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
-                time.sleep(0.005 * (1 + random.random()))  # noqa: S311 - another worker reserved first
+                old: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+                tat = float(old["tat"]["N"]) if "tat" in old else None
+            if tat is not None and tat >= now:  # reserved too far ahead: the nearest slot is at tat
+                return Reservation(False, tat - tolerance - now)
+            try:  # idle (or never used): the turn starts now
+                self.table.update_item(
+                    Key=item_key,
+                    UpdateExpression="SET tat = :tat",
+                    ConditionExpression="attribute_not_exists(tat) OR tat < :now",
+                    ExpressionAttributeValues=to_item({":tat": now + cost, ":now": now}),
+                )
+                return Reservation(True, 0.0)
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                # another worker reserved it first: the budget is busy now, try that way again
         return Reservation(False, 0.0)  # too many workers at once: try again shortly
