@@ -159,7 +159,7 @@ class Worker:
                 rejected[str(record.get("id", "?"))] = (exc.reason, exc.message)
         # What earlier attempts settled (some of a sub-resource page's calls were answered) is not sent again.
         attempts = self.store.page_attempts(key, message.entity, message.index)
-        todo = [m for m in mapped if m.ats_id not in attempts.settled] if attempts.stored else mapped
+        todo = [m for m in mapped if m.ats_id not in attempts.settled]
         if todo:
             calls = len({json.dumps(m.parent_key, sort_keys=True) for m in todo}) if entity in _SUB else 1
             self._pace(account.child_app.key, message, len(todo), calls)
