@@ -462,3 +462,32 @@ def test_many_pages_reserving_at_once_each_get_their_own_turn_in_one_write(enabl
     assert all(abs(w - e) < 1e-6 for w, e in zip(sorted(waits), expected, strict=True))
     tat = float(store.table.get_item(Key={"pk": "RATE#app-race", "sk": "SYNC"})["Item"]["tat"])
     assert abs(tat - (now + 40 * turn)) < 1e-6  # every page's records, once
+
+
+def test_planners_side_by_side_share_one_planning_horizon_beside_the_send_budget(enabled: dict[str, Any]) -> None:
+    """The four planners of the last phase claim turns in the customer's planning horizon at the same moment:
+    together they get one horizon of pages (the start of the last phase once enqueued four), and the planning
+    ledger leaves the send budget's reservations alone."""
+    store, now = enabled["store"], time.time()
+    rate, horizon = 9_400, 100.0  # 156.7 turns of 100 records: no turn starts right at the horizon's end
+    granted: list[bool] = []
+    start = threading.Barrier(4)
+
+    def planner() -> None:
+        start.wait()
+        while store.claim_planning("app-plan", 100, rate, now, horizon).reserved:
+            granted.append(True)
+
+    threads = [threading.Thread(target=planner) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    turn = 100 * 60 / rate
+    assert len(granted) == 157  # the turns starting within the horizon (at 0 s, 0.64 s, ... 99.6 s), each once
+    refused = store.claim_planning("app-plan", 100, rate, now, horizon)
+    assert not refused.reserved and abs(refused.wait - len(granted) * turn) < 1e-6
+    assert store.reserved_ahead("app-plan", now) == 0.0  # nothing reserved for sending
+    sending = store.reserve_records("app-plan", 100, rate, 300, now, 8)
+    assert sending.reserved and sending.wait == 0.0
+    assert store.claim_planning("app-plan", 100, rate, now + horizon, horizon).reserved  # room again later

@@ -1,5 +1,6 @@
-"""The planner keeps pace with the customer's budget: it enqueues what fits below PLAN_AHEAD_SECONDS of
-reservations and then asks the state machine to wait, instead of filling the queue with the whole history."""
+"""The planner keeps pace with the customer's budget: it enqueues what fits in the customer's planning horizon
+(PLAN_AHEAD_SECONDS at the budget's rate, shared by the entities planned side by side) and then asks the state
+machine to wait, instead of filling the queue with the whole history."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from rsc_connector.sync import planner as planner_module
 from rsc_connector.sync.planner import PLAN_AHEAD_SECONDS, Planner
-from rsc_connector.sync.store import RunKey
+from rsc_connector.sync.store import Reservation, RunKey
 
 KEY = RunKey("acct-1", "7001", "initial-1")
 
@@ -35,9 +36,21 @@ class Ats:
 class Store:
     ahead: float = 0.0
     run: dict[str, Any] = field(default_factory=dict)
+    planned: float = 0.0  # the planning ledger (SyncStore.claim_planning), frozen clock: 0 is now
+    done: set[int] = field(default_factory=set)  # pages already counted (a resumed sync)
 
     def reserved_ahead(self, app_key: str, now: float) -> float:
         return self.ahead
+
+    def claim_planning(self, app_key: str, records: int, per_minute: float, now: float, horizon: float) -> Reservation:
+        start = max(self.planned, 0.0)
+        if start > horizon:
+            return Reservation(False, start)
+        self.planned = start + records * 60 / per_minute
+        return Reservation(True, 0.0)
+
+    def release_planning(self, app_key: str, records: int, per_minute: float) -> None:
+        self.planned -= records * 60 / per_minute
 
     def get_run(self, key: RunKey) -> dict[str, Any]:
         return self.run
@@ -46,7 +59,7 @@ class Store:
         self.run.update(fields)
 
     def pages_done(self, key: RunKey, entity: str, indexes: list[int]) -> set[int]:
-        return set()
+        return self.done & set(indexes)
 
 
 @dataclass
@@ -76,11 +89,24 @@ def test_a_free_budget_gets_the_pages_that_fit_below_the_plan_ahead_window_then_
     result = planner(store, sqs).plan(KEY, "candidates", "urn:li:organization:1", 60)
     fit = -(-int(PLAN_AHEAD_SECONDS * 185 / 60) // 100)  # pages of 100 records at 185 records/min
     assert len(sqs.sent) == fit and fit < 50
-    assert result["done"] is False and result["wait"] == PLAN_AHEAD_SECONDS / 2
-    # the next call carries on from the saved cursor
-    store.ahead = 10.0
+    assert result["done"] is False and result["wait"] == int(fit * 100 * 60 / 185 - PLAN_AHEAD_SECONDS / 2)
+    # the next call, once the horizon has room again, carries on from the saved cursor
+    store.planned = 0.0
     planner(store, sqs).plan(KEY, "candidates", "urn:li:organization:1", 60)
+    assert len(sqs.sent) == 2 * fit
     assert [m["index"] for m in sqs.sent] == list(range(len(sqs.sent)))
+
+
+def test_entities_planned_side_by_side_share_one_horizon() -> None:
+    """The last phase plans four entities at once: together they enqueue one horizon of pages, not four."""
+    store, sqs = Store(), Sqs()
+    results = [
+        planner(store, sqs).plan(KEY, entity, "urn:li:organization:1", 60)
+        for entity in ("candidate-notes", "application-notes", "stages", "interview-feedback")
+    ]
+    fit = -(-int(PLAN_AHEAD_SECONDS * 185 / 60) // 100)
+    assert len(sqs.sent) == fit
+    assert all(r["done"] is False and r["wait"] >= 10 for r in results)
 
 
 def test_reservations_beyond_the_window_plan_nothing_and_wait_for_them() -> None:
@@ -96,3 +122,12 @@ def test_without_a_budget_to_follow_it_plans_to_the_end() -> None:
     assert result == {"entity": "candidates", "done": True, "pages": 50, "wait": 0}
     assert len(sqs.sent) == 50
     assert planner_module.PAGE_SIZE == 100
+
+
+def test_a_resumed_sync_walks_past_its_counted_pages_without_waiting_for_them() -> None:
+    """Pages counted before the resume are not enqueued, and the planning turns they took are given back."""
+    store, sqs = Store(done=set(range(40))), Sqs()
+    result = planner(store, sqs).plan(KEY, "candidates", "urn:li:organization:1", 60)
+    fit = -(-int(PLAN_AHEAD_SECONDS * 185 / 60) // 100)
+    assert [m["index"] for m in sqs.sent] == list(range(40, 40 + fit))
+    assert result["done"] is False and result["pages"] == 40 + fit  # no page is read before it has its turn

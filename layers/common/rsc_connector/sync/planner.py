@@ -5,10 +5,13 @@ calls it again; its cursor is saved after every batch of messages, so a crash re
 workers skip pages already counted). A resumed sync plans from the start again and enqueues only the pages that
 were never counted.
 
-Planning keeps pace with the customer's budget: one invocation enqueues at most the pages that fit in the room
-left below PLAN_AHEAD_SECONDS of reservations (at the budget's rate), and none while the customer's pages hold
-slots further ahead; it then returns {"done": false, "wait": s}, and the state machine waits s seconds and calls
-it again. (The entities of one phase are planned in parallel, so reservations stay within a few times that.)
+Planning keeps pace with the customer's budget: each page takes its turn in the customer's planning horizon
+(SyncStore.claim_planning: a ledger moved on by the page's records at the budget's rate), and an invocation stops
+once the next turn would start more than PLAN_AHEAD_SECONDS ahead, or plans nothing while the customer's pages
+hold budget slots further ahead than that. It then returns {"done": false, "wait": s}, and the state machine waits
+s seconds and calls it again. The entities of one phase are planned side by side and share the one horizon: at
+the start of the last phase four planners once enqueued a horizon each, 560 pages at once, and the workers spent
+a minute deferring them while LinkedIn's budget went unused (make bench, 2026-12-06).
 The queue then holds a few minutes of each customer's pages, not its whole history: customers share the queue
 fairly, no page has to wait beyond its reservation window, and a stopped sync leaves few reservations.
 """
@@ -16,7 +19,6 @@ fairly, no page has to wait beyond its reservation window, and a stopped sync le
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from typing import Any, Protocol
 
 from rsc_connector.observability import logger
 from rsc_connector.sync.messages import INLINE_LIMIT_BYTES, PageMessage
-from rsc_connector.sync.store import PLAN_PREFIX, RunKey, SyncStore
+from rsc_connector.sync.store import PLAN_PREFIX, Reservation, RunKey, SyncStore
 
 PAGE_SIZE = 100  # LinkedIn's batch maximum: one page = one message = one (or per-parent) LinkedIn call
 SQS_BATCH = 10
@@ -59,22 +61,30 @@ class Planner:
         state = dict(run.get(PLAN_PREFIX + entity) or {"cursor": None, "pages": 0, "records": 0, "done": False})
         if state.get("done"):
             return {"entity": entity, "done": True, "pages": state["pages"], "wait": 0}
-        enqueued = skipped = 0
+        counts = [0, 0]  # enqueued, skipped as already counted
         pending: list[PageMessage] = []
+
+        def flush() -> None:  # enqueue what was read and save the cursor past it
+            sent, already = self._enqueue(key, entity, pending, app_key)
+            counts[0], counts[1] = counts[0] + sent, counts[1] + already
+            pending.clear()
+            self.store.update_run(key, **{PLAN_PREFIX + entity: state})
+
         app_key = self.budget_key(key.account_id) if self.budget_key is not None else None
         wait = 0
-        allowance: int | None = None  # pages this invocation may still enqueue (None: not paced)
         if app_key is not None:
             ahead = self.store.reserved_ahead(app_key, time.time())
-            room = PLAN_AHEAD_SECONDS - ahead
-            if room <= 0:  # plan more once about half of that has been sent
-                wait = int(min(240, max(10, ahead - PLAN_AHEAD_SECONDS / 2)))
-                return self._planned(entity, state, 0, 0, wait)
-            allowance = max(1, math.ceil(room * self.records_per_minute / 60 / PAGE_SIZE))
+            if ahead >= PLAN_AHEAD_SECONDS:  # the sending lags: plan more once about half of that has been sent
+                return self._planned(entity, state, 0, 0, _wait_for_room(ahead))
         while time.monotonic() < deadline:
-            if allowance is not None and allowance <= 0:
-                wait = int(max(10, PLAN_AHEAD_SECONDS / 2))
-                break
+            if app_key is not None:  # each page takes its turn in the planning horizon it shares (module doc)
+                claim = self._claim(app_key)
+                if not claim.reserved and pending:  # the turns of pages already counted come back on enqueueing
+                    flush()
+                    claim = self._claim(app_key)
+                if not claim.reserved:
+                    wait = _wait_for_room(claim.wait)
+                    break
             page = self.ats.page(key.account_id, entity, state.get("cursor"), PAGE_SIZE)
             if page.total_estimate is not None:
                 state["total_estimate"] = page.total_estimate
@@ -82,20 +92,19 @@ class Planner:
                 pending.append(PageMessage(key, entity, int(state["pages"]), organization_urn, page.items))
                 state["pages"] = int(state["pages"]) + 1
                 state["records"] = int(state["records"]) + len(page.items)
-                allowance = allowance - 1 if allowance is not None else None
             state["cursor"] = page.next_cursor
             state["done"] = page.next_cursor is None
-            if len(pending) >= SQS_BATCH or state["done"] or allowance == 0:
-                sent, already = self._enqueue(key, entity, pending)
-                enqueued, skipped, pending = enqueued + sent, skipped + already, []
-                self.store.update_run(key, **{PLAN_PREFIX + entity: state})
+            if len(pending) >= SQS_BATCH or state["done"]:
+                flush()
             if state["done"]:
                 break
         if pending:
-            sent, already = self._enqueue(key, entity, pending)
-            enqueued, skipped = enqueued + sent, skipped + already
-            self.store.update_run(key, **{PLAN_PREFIX + entity: state})
+            flush()
+        enqueued, skipped = counts
         return self._planned(entity, state, enqueued, skipped, wait)
+
+    def _claim(self, app_key: str) -> Reservation:
+        return self.store.claim_planning(app_key, PAGE_SIZE, self.records_per_minute, time.time(), PLAN_AHEAD_SECONDS)
 
     @staticmethod
     def _planned(entity: str, state: dict[str, Any], enqueued: int, skipped: int, wait: int) -> dict[str, Any]:
@@ -112,11 +121,14 @@ class Planner:
         done = bool(state["done"])
         return {"entity": entity, "done": done, "pages": state["pages"], "wait": 0 if done else wait}
 
-    def _enqueue(self, key: RunKey, entity: str, pages: list[PageMessage]) -> tuple[int, int]:
-        """Send the pages not counted yet; returns (sent, skipped as already counted)."""
+    def _enqueue(self, key: RunKey, entity: str, pages: list[PageMessage], app_key: str | None) -> tuple[int, int]:
+        """Send the pages not counted yet; returns (sent, skipped as already counted). The planning turns of the
+        skipped pages are given back: a resumed sync walks past its counted pages without waiting for them."""
         if not pages:
             return 0, 0
         done = self.store.pages_done(key, entity, [p.index for p in pages])
+        if done and app_key is not None:
+            self.store.release_planning(app_key, len(done) * PAGE_SIZE, self.records_per_minute)
         bodies = [self._body(p) for p in pages if p.index not in done]
         batch: list[dict[str, str]] = []
         size = 0
@@ -152,3 +164,9 @@ class Planner:
             entries = [e for e in entries if e["Id"] in failed]
             time.sleep(0.2)
         raise RuntimeError(f"SQS refused {len(entries)} page messages")
+
+
+def _wait_for_room(ahead: float) -> int:
+    """Seconds until the planner looks again, when the customer's pages run `ahead` seconds ahead: once about half
+    of the horizon has been sent."""
+    return int(min(240, max(10, ahead - PLAN_AHEAD_SECONDS / 2)))

@@ -6,7 +6,7 @@ Keys (one table, beside the onboarding items):
   page marker    pk=SYNCRUN#{account}#{contract}#{syncId}  sk=PAGE#{entity}#{index:08d}
   counters       pk=SYNCRUN#{account}#{contract}#{syncId}  sk=COUNTER#{entity}#{shard}
   page attempts  pk=SYNCRUN#{account}#{contract}#{syncId}  sk=ATTEMPT#{entity}#{index:08d}  (ttl)
-  rate budget    pk=RATE#{child app key}              sk=SYNC
+  rate budget    pk=RATE#{child app key}              sk=SYNC  (tat: the send ledger; planned: the planning ledger)
 
 A page is counted exactly once: its marker is created in the same transaction that adds its counts, under the
 condition that the marker does not exist yet. Duplicate deliveries and retried pages therefore never double
@@ -424,7 +424,7 @@ class SyncStore(TableStore):
     def reserved_ahead(self, app_key: str, now: float) -> float:
         """How far ahead of `now` the customer's budget is reserved (0 when it is free)."""
         item = self.table.get_item(Key={"pk": f"RATE#{app_key}", "sk": "SYNC"}, ConsistentRead=True).get("Item")
-        return max(0.0, float(item["tat"]) - now) if item else 0.0
+        return max(0.0, float(item["tat"]) - now) if item and "tat" in item else 0.0
 
     def reserve_records(
         self,
@@ -452,40 +452,81 @@ class SyncStore(TableStore):
         tolerance = burst * interval
         limit = max(max_wait, ahead or 0.0)
         cost = records * interval
+        start, ledger = self._take_turn(app_key, "tat", cost, now, now + limit + tolerance)
+        if start is not None:
+            return Reservation(True, max(0.0, start - tolerance - now))
+        if ledger is not None:  # reserved too far ahead: the nearest slot is at the ledger's end
+            return Reservation(False, ledger - tolerance - now)
+        return Reservation(False, 0.0)  # too many workers at once: try again shortly
+
+    def claim_planning(self, app_key: str, records: int, per_minute: float, now: float, horizon: float) -> Reservation:
+        """Room in the customer's planning horizon for a page of `records`: pages planned at the budget's rate
+        may run at most `horizon` seconds ahead of now. The planners of a phase's entities run side by side and
+        all claim from this one ledger (attribute `planned` of the rate item), so together they enqueue one
+        horizon of pages, not one each. Refused: ``wait`` says how far ahead the customer's pages are planned."""
+        cost = records * 60.0 / per_minute
+        start, ledger = self._take_turn(app_key, "planned", cost, now, now + horizon)
+        if start is not None:
+            return Reservation(True, 0.0)
+        return Reservation(False, (ledger if ledger is not None else now) - now)
+
+    def release_planning(self, app_key: str, records: int, per_minute: float) -> None:
+        """Give back turns claimed for pages that were not enqueued (a resumed sync walks past counted pages)."""
+        try:
+            self.table.update_item(
+                Key={"pk": f"RATE#{app_key}", "sk": "SYNC"},
+                UpdateExpression="SET planned = planned - :cost",
+                ConditionExpression="attribute_exists(planned)",
+                ExpressionAttributeValues=to_item({":cost": records * 60.0 / per_minute}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def _take_turn(
+        self, app_key: str, name: str, cost: float, now: float, latest: float
+    ) -> tuple[float | None, float | None]:
+        """One step of a GCRA ledger: attribute `name` of the customer's rate item holds where the next turn
+        starts (epoch seconds). A turn starts at max(ledger, now) and moves the ledger on by `cost`, unless it
+        would start after `latest`. Returns (the turn's start, or None when refused; the ledger when refused,
+        None when other writers kept winning).
+
+        One conditional update, no read: the busy ledger moves on by `cost` unless its turn is too far
+        (ledger > latest) or the ledger went idle (ledger < now). All of a customer's pages reserving at once
+        then cost one write each, instead of read-then-write races that retried (found by make bench: with a
+        batch's pages side by side, a hundred of them raced for one item)."""
         item_key = {"pk": f"RATE#{app_key}", "sk": "SYNC"}
-        # One conditional update, no read: the busy budget moves on by this page's records, unless its turn is
-        # too far (tat - tolerance - now > limit) or the budget went idle (tat < now). All of a customer's pages
-        # reserving at once then cost one write each, instead of read-then-write races that retried (found by
-        # make bench: with a batch's pages side by side, a hundred of them raced for one item).
+        names = {"#ledger": name}
         for _ in range(4):
             try:
                 reply = self.table.update_item(
                     Key=item_key,
-                    UpdateExpression="SET tat = tat + :cost",
-                    ConditionExpression="tat >= :now AND tat <= :latest",
-                    ExpressionAttributeValues=to_item({":cost": cost, ":now": now, ":latest": now + limit + tolerance}),
+                    UpdateExpression="SET #ledger = #ledger + :cost",
+                    ConditionExpression="#ledger >= :now AND #ledger <= :latest",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=to_item({":cost": cost, ":now": now, ":latest": latest}),
                     ReturnValues="UPDATED_NEW",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
-                start = float(reply["Attributes"]["tat"]) - cost
-                return Reservation(True, max(0.0, start - tolerance - now))
+                return float(reply["Attributes"][name]) - cost, None
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
                 old: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
-                tat = float(old["tat"]["N"]) if "tat" in old else None
-            if tat is not None and tat >= now:  # reserved too far ahead: the nearest slot is at tat
-                return Reservation(False, tat - tolerance - now)
+                ledger = float(old[name]["N"]) if name in old else None
+            if ledger is not None and ledger >= now:  # its turn is further than `latest`
+                return None, ledger
             try:  # idle (or never used): the turn starts now
                 self.table.update_item(
                     Key=item_key,
-                    UpdateExpression="SET tat = :tat",
-                    ConditionExpression="attribute_not_exists(tat) OR tat < :now",
-                    ExpressionAttributeValues=to_item({":tat": now + cost, ":now": now}),
+                    UpdateExpression="SET #ledger = :ledger",
+                    ConditionExpression="attribute_not_exists(#ledger) OR #ledger < :now",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=to_item({":ledger": now + cost, ":now": now}),
                 )
-                return Reservation(True, 0.0)
+                return now, None
             except ClientError as exc:
                 if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
-                # another worker reserved it first: the budget is busy now, try that way again
-        return Reservation(False, 0.0)  # too many workers at once: try again shortly
+                # another writer moved it first: the ledger is busy now, try that way again
+        return None, None

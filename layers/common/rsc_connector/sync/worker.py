@@ -45,7 +45,9 @@ from rsc_connector.sync.store import PageResult, SyncStore
 MAX_WAIT_IN_WORKER = 8.0  # seconds a worker may sleep for its rate slot; longer -> the page is deferred
 RESERVE_AHEAD_SECONDS = 900.0  # how far ahead a page may reserve its slot: SQS's longest delay, so a page is
 # deferred once. The planner keeps a customer's reservations within about 5 minutes (planner.PLAN_AHEAD_SECONDS)
-COME_BACK_EARLY = 2.0  # a deferred page comes back this long before its slot and waits for it in the worker
+COME_BACK_EARLY = 4.0  # a deferred page comes back this long before its slot and waits for it in the worker: time
+# for its delivery and its preparation (reads, mapping) first. At 2 s, pages that arrived on time but took a loaded
+# worker 3-5 s to prepare missed their slots at the start of the last phase (make bench, 2026-12-06)
 LATE_GRACE = 1.0  # a page back later than this after its slot reserves a new one (its old slot has passed)
 SQS_MAX_DELAY = 900
 RUN_STATES_THAT_STOP = frozenset({"STOPPED"})
