@@ -17,7 +17,7 @@ from rsc_connector.adapters.secrets import SecretsManagerStore
 from rsc_connector.linkedin.http import LinkedInHttp
 from rsc_connector.sync.mapping import Entity
 from rsc_connector.sync.messages import PageMessage
-from rsc_connector.sync.store import RunKey, SyncStore
+from rsc_connector.sync.store import PageResult, RunKey, SyncStore
 from rsc_connector.sync.worker import RateLimits, RetryLater, Worker
 from tests.helpers import add_member, member_clicks_request, redirect_params
 
@@ -259,6 +259,28 @@ def test_rejections_are_counted_with_their_reasons(enabled: dict[str, Any], link
     assert progress.reasons.get("empty_stage") == len(invalid & first_300)
     samples = enabled["store"].rejected_samples(KEY, "stages")
     assert {s["id"] for s in samples if s["reason"] == "empty_stage"} <= invalid
+
+
+def test_rejected_samples_read_the_page_markers_only_until_they_have_enough(enabled: dict[str, Any]) -> None:
+    """The completion email's samples come from the first pages: 200 markers are not all read for 20 samples
+    (reading them all held up the completion email at the end of make bench)."""
+    store: SyncStore = enabled["store"]
+    for index in range(200):
+        rejected = {f"s{index}-{k}": ("empty_stage", "stage is empty") for k in range(3)}
+        accepted = [f"a{index}-{k}" for k in range(97)]
+        store.record_page(KEY, PageResult("stages", index, 100, accepted, rejected, 1))
+    reads: list[int] = []
+    query = store.table.query
+
+    def counted(**kwargs: Any) -> Any:
+        reply = query(**kwargs)
+        reads.append(len(reply.get("Items", [])))
+        return reply
+
+    store.table.query = counted  # type: ignore[method-assign]
+    samples = store.rejected_samples(KEY, "stages")
+    assert [s["id"] for s in samples] == [f"s{i}-{k}" for i in range(7) for k in range(3)][:20]
+    assert sum(reads) < 20 and len(reads) == 1  # one Query of 10 markers, not 200
 
 
 def test_the_shared_budget_holds_the_customers_rate_across_workers(enabled: dict[str, Any], linkedin: Any) -> None:
