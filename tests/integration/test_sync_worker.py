@@ -509,6 +509,8 @@ def test_planners_side_by_side_share_one_planning_horizon_beside_the_send_budget
     assert len(granted) == 157  # the turns starting within the horizon (at 0 s, 0.64 s, ... 99.6 s), each once
     refused = store.claim_planning("app-plan", 100, rate, now, horizon)
     assert not refused.reserved and abs(refused.wait - len(granted) * turn) < 1e-6
+    store.release_planning("app-plan", 100, rate)  # a short last page gives back what it did not use
+    assert store.claim_planning("app-plan", 100, rate, now, horizon).reserved
     assert store.reserved_ahead("app-plan", now) == 0.0  # nothing reserved for sending
     sending = store.reserve_records("app-plan", 100, rate, 300, now, 8)
     assert sending.reserved and sending.wait == 0.0

@@ -25,11 +25,12 @@ class Page:
 @dataclass
 class Ats:
     pages: int
+    last_page: int = 100  # records on the last page
 
     def page(self, account_id: str, resource: str, cursor: str | None = None, limit: int = 100) -> Page:
         index = int(cursor or 0)
         nxt = str(index + 1) if index + 1 < self.pages else None
-        return Page([{"id": f"{index}-{i}"} for i in range(limit)], nxt)
+        return Page([{"id": f"{index}-{i}"} for i in range(limit if nxt else self.last_page)], nxt)
 
 
 @dataclass
@@ -131,3 +132,22 @@ def test_a_resumed_sync_walks_past_its_counted_pages_without_waiting_for_them() 
     fit = -(-int(PLAN_AHEAD_SECONDS * 185 / 60) // 100)
     assert [m["index"] for m in sqs.sent] == list(range(40, 40 + fit))
     assert result["done"] is False and result["pages"] == 40 + fit  # no page is read before it has its turn
+
+
+def test_a_short_last_page_takes_only_its_records_turn() -> None:
+    """An entity's last page is rarely full: the turn it claimed for 100 records is cut to its own, or the horizon
+    would stay taken by records that never exist (at 185/min, 60 s of idle budget in make load's last phase)."""
+    store, sqs = Store(), Sqs()
+    plan = Planner(
+        store,  # type: ignore[arg-type]
+        Ats(pages=2, last_page=25),
+        sqs,
+        None,
+        "q",
+        "b",
+        budget_key=lambda account: "app-1",
+        records_per_minute=185,
+    )
+    result = plan.plan(KEY, "candidate-notes", "urn:li:organization:1", 60)
+    assert result["done"] is True and len(sqs.sent) == 2
+    assert abs(store.planned - 125 * 60 / 185) < 1e-9
