@@ -486,7 +486,8 @@ class SyncStore(TableStore):
         return Reservation(False, (ledger if ledger is not None else now) - now)
 
     def release_planning(self, app_key: str, records: int, per_minute: float) -> None:
-        """Give back turns claimed for pages that were not enqueued (a resumed sync walks past counted pages)."""
+        """Give back planning turns (or parts of them) claimed for records that are not enqueued: pages already
+        counted, which a resumed sync walks past, and the empty rest of an entity's last page."""
         try:
             self.table.update_item(
                 Key={"pk": f"RATE#{app_key}", "sk": "SYNC"},
