@@ -1,10 +1,12 @@
-"""Test helpers shared by the suites: the template, sample events, tokens."""
+"""Test helpers shared by the suites: the template, sample events, tokens, threads started together."""
 
 from __future__ import annotations
 
 import functools
 import json
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +125,25 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
+
+
+def run_at_once(count: int, work: Callable[[], None]) -> None:
+    """Run `work` in `count` threads released together (a barrier), wait for all, and raise the first error any
+    of them raised: an assertion inside a thread fails the test."""
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

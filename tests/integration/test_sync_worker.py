@@ -19,7 +19,7 @@ from rsc_connector.sync.mapping import Entity
 from rsc_connector.sync.messages import PageMessage
 from rsc_connector.sync.store import PageResult, RunKey, SyncStore
 from rsc_connector.sync.worker import RateLimits, RetryLater, Worker
-from tests.helpers import add_member, member_clicks_request, redirect_params
+from tests.helpers import add_member, member_clicks_request, redirect_params, run_at_once
 
 ORG = "urn:li:organization:5001"
 KEY = RunKey("acct-1", "7001", "initial-1")
@@ -466,19 +466,13 @@ def test_many_pages_reserving_at_once_each_get_their_own_turn_in_one_write(enabl
     its CPU on read-then-write reservations retrying against each other)."""
     store, limits, now = enabled["store"], RateLimits(), time.time()
     waits: list[float] = []
-    start = threading.Barrier(40)
 
     def reserve() -> None:
-        start.wait()
         reservation = store.reserve_records("app-race", 100, limits.smooth_rate, limits.burst, now, 8, ahead=900)
         assert reservation.reserved
         waits.append(reservation.wait)
 
-    threads = [threading.Thread(target=reserve) for _ in range(40)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_at_once(40, reserve)
     turn, tolerance = 100 * 60 / limits.smooth_rate, limits.burst * 60 / limits.smooth_rate
     expected = [max(0.0, k * turn - tolerance) for k in range(40)]  # turns back to back from now, less the burst
     assert all(abs(w - e) < 1e-6 for w, e in zip(sorted(waits), expected, strict=True))
@@ -493,18 +487,12 @@ def test_planners_side_by_side_share_one_planning_horizon_beside_the_send_budget
     store, now = enabled["store"], time.time()
     rate, horizon = 9_400, 100.0  # 156.7 turns of 100 records: no turn starts right at the horizon's end
     granted: list[bool] = []
-    start = threading.Barrier(4)
 
     def planner() -> None:
-        start.wait()
         while store.claim_planning("app-plan", 100, rate, now, horizon).reserved:
             granted.append(True)
 
-    threads = [threading.Thread(target=planner) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_at_once(4, planner)
     turn = 100 * 60 / rate
     assert len(granted) == 157  # the turns starting within the horizon (at 0 s, 0.64 s, ... 99.6 s), each once
     refused = store.claim_planning("app-plan", 100, rate, now, horizon)

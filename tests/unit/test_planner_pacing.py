@@ -13,6 +13,7 @@ from rsc_connector.sync.planner import PLAN_AHEAD_SECONDS, Planner
 from rsc_connector.sync.store import Reservation, RunKey
 
 KEY = RunKey("acct-1", "7001", "initial-1")
+FIT = -(-int(PLAN_AHEAD_SECONDS * 185 / 60) // 100)  # pages of 100 records in the horizon at 185 records/min
 
 
 @dataclass
@@ -72,10 +73,10 @@ class Sqs:
         return {"Successful": Entries}
 
 
-def planner(store: Store, sqs: Sqs, paced: bool = True) -> Planner:
+def planner(store: Store, sqs: Sqs, paced: bool = True, ats: Ats | None = None) -> Planner:
     return Planner(
         store,  # type: ignore[arg-type]
-        Ats(pages=50),
+        ats or Ats(pages=50),
         sqs,
         None,
         "q",
@@ -88,13 +89,12 @@ def planner(store: Store, sqs: Sqs, paced: bool = True) -> Planner:
 def test_a_free_budget_gets_the_pages_that_fit_below_the_plan_ahead_window_then_a_wait() -> None:
     store, sqs = Store(), Sqs()
     result = planner(store, sqs).plan(KEY, "candidates", "urn:li:organization:1", 60)
-    fit = -(-int(PLAN_AHEAD_SECONDS * 185 / 60) // 100)  # pages of 100 records at 185 records/min
-    assert len(sqs.sent) == fit and fit < 50
-    assert result["done"] is False and result["wait"] == int(fit * 100 * 60 / 185 - PLAN_AHEAD_SECONDS / 2)
+    assert len(sqs.sent) == FIT and FIT < 50
+    assert result["done"] is False and result["wait"] == int(FIT * 100 * 60 / 185 - PLAN_AHEAD_SECONDS / 2)
     # the next call, once the horizon has room again, carries on from the saved cursor
     store.planned = 0.0
     planner(store, sqs).plan(KEY, "candidates", "urn:li:organization:1", 60)
-    assert len(sqs.sent) == 2 * fit
+    assert len(sqs.sent) == 2 * FIT
     assert [m["index"] for m in sqs.sent] == list(range(len(sqs.sent)))
 
 
@@ -105,8 +105,7 @@ def test_entities_planned_side_by_side_share_one_horizon() -> None:
         planner(store, sqs).plan(KEY, entity, "urn:li:organization:1", 60)
         for entity in ("candidate-notes", "application-notes", "stages", "interview-feedback")
     ]
-    fit = -(-int(PLAN_AHEAD_SECONDS * 185 / 60) // 100)
-    assert len(sqs.sent) == fit
+    assert len(sqs.sent) == FIT
     assert all(r["done"] is False and r["wait"] >= 10 for r in results)
 
 
@@ -129,25 +128,16 @@ def test_a_resumed_sync_walks_past_its_counted_pages_without_waiting_for_them() 
     """Pages counted before the resume are not enqueued, and the planning turns they took are given back."""
     store, sqs = Store(done=set(range(40))), Sqs()
     result = planner(store, sqs).plan(KEY, "candidates", "urn:li:organization:1", 60)
-    fit = -(-int(PLAN_AHEAD_SECONDS * 185 / 60) // 100)
-    assert [m["index"] for m in sqs.sent] == list(range(40, 40 + fit))
-    assert result["done"] is False and result["pages"] == 40 + fit  # no page is read before it has its turn
+    assert [m["index"] for m in sqs.sent] == list(range(40, 40 + FIT))
+    assert result["done"] is False and result["pages"] == 40 + FIT  # no page is read before it has its turn
 
 
 def test_a_short_last_page_takes_only_its_records_turn() -> None:
     """An entity's last page is rarely full: the turn it claimed for 100 records is cut to its own, or the horizon
     would stay taken by records that never exist (at 185/min, 60 s of idle budget in make load's last phase)."""
     store, sqs = Store(), Sqs()
-    plan = Planner(
-        store,  # type: ignore[arg-type]
-        Ats(pages=2, last_page=25),
-        sqs,
-        None,
-        "q",
-        "b",
-        budget_key=lambda account: "app-1",
-        records_per_minute=185,
+    result = planner(store, sqs, ats=Ats(pages=2, last_page=25)).plan(
+        KEY, "candidate-notes", "urn:li:organization:1", 60
     )
-    result = plan.plan(KEY, "candidate-notes", "urn:li:organization:1", 60)
     assert result["done"] is True and len(sqs.sent) == 2
     assert abs(store.planned - 125 * 60 / 185) < 1e-9
